@@ -1,0 +1,235 @@
+"""Checks at the public boundary that raise precise ValueError / TypeError.
+
+Each helper names the offending argument, what was expected and what came.
+Below the boundary, code trusts its inputs.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "check_array",
+    "check_finite",
+    "check_index_array",
+    "check_positive_int",
+    "check_power_of_two",
+    "check_scalar",
+    "result_dtype",
+]
+
+_FLOAT_KINDS = "fc"
+
+
+def result_dtype(*dtypes: Any) -> np.dtype:
+    """Floating dtype for a computation on inputs of the given dtypes.
+
+    Integers and booleans promote to float64; float32/complex64 are kept when
+    all floating inputs are single precision.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela._validation import result_dtype
+    >>> result_dtype(np.float32, np.complex64)
+    dtype('complex64')
+    >>> result_dtype(np.int64)
+    dtype('float64')
+    """
+    dt = np.result_type(*[np.dtype(d) for d in dtypes])
+    if dt.kind not in _FLOAT_KINDS:
+        dt = np.result_type(dt, np.float64)
+    if dt.kind not in _FLOAT_KINDS:
+        dt = np.dtype(np.float64)
+    return dt
+
+
+def check_array(
+    x: Any,
+    name: str,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    dtype_kinds: str = "fc",
+    allow_int: bool = False,
+    finite: bool = True,
+    allow_empty: bool = True,
+    xp: Any = np,
+) -> Any:
+    """Convert ``x`` to an array and validate it.
+
+    Parameters
+    ----------
+    x : array_like
+        Input.
+    name : str
+        Argument name used in error messages.
+    ndim : int or tuple of int, optional
+        Allowed numbers of dimensions.
+    dtype_kinds : str, default="fc"
+        Allowed dtype kinds (NumPy ``dtype.kind`` letters).
+    allow_int : bool, default=False
+        Accept integer and boolean input and cast it to float64.
+    finite : bool, default=True
+        Reject NaN and Inf.
+    allow_empty : bool, default=True
+        Accept arrays with zero elements.
+    xp : module, default=numpy
+        Array namespace.
+
+    Returns
+    -------
+    ndarray
+        The validated array (not copied when already conforming).
+
+    Raises
+    ------
+    TypeError
+        For object, string or (unless ``allow_int``) integer dtypes.
+    ValueError
+        For a wrong number of dimensions, NaN/Inf, or an empty array.
+
+    Examples
+    --------
+    >>> from sparsela._validation import check_array
+    >>> check_array([1.0, 2.0], "y", ndim=1)
+    array([1., 2.])
+    """
+    if x is None:
+        raise TypeError(f"{name} must be an array, got None")
+    try:
+        arr = xp.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} could not be converted to an array: {exc}") from exc
+    kind = arr.dtype.kind
+    if kind not in dtype_kinds:
+        if allow_int and kind in "biu":
+            arr = arr.astype(np.float64)
+        else:
+            raise TypeError(
+                f"{name} must have a floating or complex dtype, got {arr.dtype}"
+            )
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            exp = " or ".join(str(a) for a in allowed)
+            raise ValueError(
+                f"{name} must be {exp}-dimensional, got shape {tuple(arr.shape)}"
+            )
+    if not allow_empty and arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(arr.shape)}")
+    if finite:
+        check_finite(arr, name, xp=xp)
+    return arr
+
+
+def check_finite(arr: Any, name: str, *, xp: Any = np) -> None:
+    """Raise ``ValueError`` if ``arr`` holds NaN or Inf.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela._validation import check_finite
+    >>> check_finite(np.ones(2), "x")
+    """
+    if arr.dtype.kind in "fc" and arr.size and not bool(xp.isfinite(arr).all()):
+        raise ValueError(f"{name} contains NaN or Inf")
+
+
+def check_scalar(
+    value: Any,
+    name: str,
+    *,
+    kind: type | tuple[type, ...] = numbers.Real,
+    min_val: float | None = None,
+    max_val: float | None = None,
+    include_min: bool = True,
+    include_max: bool = True,
+) -> Any:
+    """Validate a scalar parameter's type and range.
+
+    Examples
+    --------
+    >>> from sparsela._validation import check_scalar
+    >>> check_scalar(0.5, "lam", min_val=0)
+    0.5
+    """
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be a {_kind_name(kind)}, got {value!r}")
+    if isinstance(value, numbers.Real) and not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if min_val is not None:
+        bad = value < min_val if include_min else value <= min_val
+        if bad:
+            op = ">=" if include_min else ">"
+            raise ValueError(f"{name} must be {op} {min_val}, got {value!r}")
+    if max_val is not None:
+        bad = value > max_val if include_max else value >= max_val
+        if bad:
+            op = "<=" if include_max else "<"
+            raise ValueError(f"{name} must be {op} {max_val}, got {value!r}")
+    return value
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    if kind is numbers.Integral:
+        return "integer"
+    if kind is numbers.Real:
+        return "real number"
+    if isinstance(kind, tuple):
+        return " or ".join(_kind_name(k) for k in kind)
+    return kind.__name__
+
+
+def check_positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
+    """Validate a positive (or non-negative) integer and return it as ``int``.
+
+    Examples
+    --------
+    >>> from sparsela._validation import check_positive_int
+    >>> check_positive_int(3, "n_nonzero")
+    3
+    """
+    check_scalar(value, name, kind=numbers.Integral, min_val=0 if allow_zero else 1)
+    return int(value)
+
+
+def check_power_of_two(n: Any, name: str) -> int:
+    """Return ``log2(n)`` after checking that ``n`` is a positive power of two.
+
+    Examples
+    --------
+    >>> from sparsela._validation import check_power_of_two
+    >>> check_power_of_two(1024, "N")
+    10
+    """
+    n = check_positive_int(n, name)
+    if n & (n - 1):
+        raise ValueError(f"{name} must be a power of two, got {n}")
+    return n.bit_length() - 1
+
+
+def check_index_array(idx: Any, name: str, upper: int) -> np.ndarray:
+    """Validate integer indices in ``[0, upper)`` and return them as int64.
+
+    Examples
+    --------
+    >>> from sparsela._validation import check_index_array
+    >>> check_index_array([0, 2], "idx", 3)
+    array([0, 2])
+    """
+    arr = np.asarray(idx)
+    if arr.dtype.kind not in "iu":
+        if arr.size == 0:
+            arr = arr.astype(np.int64)
+        else:
+            raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    if arr.size:
+        lo, hi = arr.min(), arr.max()
+        if lo < 0 or hi >= upper:
+            raise ValueError(
+                f"{name} must lie in [0, {upper}), got values in [{lo}, {hi}]"
+            )
+    return arr.astype(np.int64, copy=False)

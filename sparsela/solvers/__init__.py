@@ -1,0 +1,1 @@
+"""Recovery solvers (public functions re-exported from :mod:`sparsela`)."""

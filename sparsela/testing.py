@@ -1,0 +1,158 @@
+"""Testing helpers for operators and solvers, usable by users too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._backend import to_numpy
+
+__all__ = ["assert_operator_matches_dense", "dottest", "default_rtol"]
+
+
+def default_rtol(dtype: Any) -> float:
+    """Relative tolerance matched to a dtype's precision.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.testing import default_rtol
+    >>> default_rtol(np.float32) > default_rtol(np.float64)
+    True
+    """
+    return 1e-4 if np.dtype(dtype) in (np.float32, np.complex64) else 1e-10
+
+
+def _random(rng, n, dtype):
+    v = rng.standard_normal(n)
+    if np.dtype(dtype).kind == "c":
+        v = v + 1j * rng.standard_normal(n)
+    return v.astype(dtype)
+
+
+def dottest(
+    op: Any,
+    *,
+    dtype: Any = None,
+    rtol: float | None = None,
+    n_vectors: int = 1,
+    random_state: Any = 0,
+) -> bool:
+    """Check that ``op`` and its adjoint agree: ``<A u, v> == <u, A^H v>``.
+
+    Both the vector (``matvec``/``rmatvec``) and the batched
+    (``matmat``/``rmatmat``) paths are checked, and the batched result must
+    equal the column-by-column one.
+
+    Parameters
+    ----------
+    op : LinearOperator or array_like
+        Operator to test (anything :func:`~sparsela.operators.aslinearoperator`
+        accepts).
+    dtype : dtype, optional
+        dtype of the random test vectors; defaults to the operator's dtype
+        (complex vectors for a complex operator).
+    rtol : float, optional
+        Relative tolerance; by default from the precision of ``dtype``.
+    n_vectors : int, default=1
+        Number of columns in the batched check (at least 1).
+    random_state : int or Generator, default=0
+        Seed of the random vectors.
+
+    Returns
+    -------
+    bool
+        True when the test passes.
+
+    Raises
+    ------
+    AssertionError
+        If an identity is violated, with the measured error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.operators import Dense
+    >>> from sparsela.testing import dottest
+    >>> dottest(Dense(np.arange(6.0).reshape(2, 3)))
+    True
+    """
+    from .operators import aslinearoperator
+
+    op = aslinearoperator(op)
+    dtype = np.dtype(op.dtype if dtype is None else dtype)
+    rtol = default_rtol(dtype) if rtol is None else rtol
+    rng = np.random.default_rng(random_state)
+    m, n = op.shape
+    k = max(1, int(n_vectors))
+    U = np.stack([_random(rng, n, dtype) for _ in range(k)], axis=1)
+    V = np.stack([_random(rng, m, dtype) for _ in range(k)], axis=1)
+
+    AU = to_numpy(op.matmat(U))
+    AHV = to_numpy(op.rmatmat(V))
+    if AU.shape != (m, k) or AHV.shape != (n, k):
+        raise AssertionError(
+            f"matmat/rmatmat returned shapes {AU.shape} and {AHV.shape}, "
+            f"expected {(m, k)} and {(n, k)}"
+        )
+    for j in range(k):
+        lhs = np.vdot(V[:, j], AU[:, j])
+        rhs = np.vdot(AHV[:, j], U[:, j])
+        scale = max(
+            np.linalg.norm(AU[:, j]) * np.linalg.norm(V[:, j]),
+            np.linalg.norm(AHV[:, j]) * np.linalg.norm(U[:, j]),
+            np.finfo(np.float64).tiny,
+        )
+        if abs(lhs - rhs) > rtol * scale:
+            raise AssertionError(
+                f"dot test failed for column {j}: <Au, v> = {lhs}, <u, A^H v> = {rhs}, "
+                f"relative error {abs(lhs - rhs) / scale:.3e} > rtol {rtol:.1e}"
+            )
+        av = to_numpy(op.matvec(U[:, j]))
+        ahv = to_numpy(op.rmatvec(V[:, j]))
+        for name, got, want in (("matvec", av, AU[:, j]), ("rmatvec", ahv, AHV[:, j])):
+            err = np.linalg.norm(got - want)
+            if err > rtol * max(np.linalg.norm(want), np.finfo(np.float64).tiny) * 10:
+                raise AssertionError(
+                    f"{name} differs from the batched product in column {j}: "
+                    f"error {err:.3e}"
+                )
+    return True
+
+
+def assert_operator_matches_dense(
+    op: Any, dense: Any, *, rtol: float | None = None, random_state: Any = 0
+) -> None:
+    """Assert that ``op`` acts like the matrix ``dense`` (and its adjoint too).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.operators import Kronecker
+    >>> from sparsela.testing import assert_operator_matches_dense
+    >>> A, B = np.eye(2), np.arange(4.0).reshape(2, 2)
+    >>> assert_operator_matches_dense(Kronecker(A, B), np.kron(A, B))
+    """
+    from .operators import aslinearoperator
+
+    op = aslinearoperator(op)
+    dense = np.asarray(dense)
+    if op.shape != dense.shape:
+        raise AssertionError(f"shape {op.shape} differs from dense shape {dense.shape}")
+    dtype = np.result_type(op.dtype, dense.dtype)
+    rtol = default_rtol(dtype) if rtol is None else rtol
+    rng = np.random.default_rng(random_state)
+    m, n = op.shape
+    X = np.stack([_random(rng, n, dtype) for _ in range(3)], axis=1)
+    Y = np.stack([_random(rng, m, dtype) for _ in range(3)], axis=1)
+    scale = max(np.abs(dense).max(initial=0.0), 1.0) * max(m, n, 1)
+    for name, got, want in (
+        ("A @ X", to_numpy(op.matmat(X)), dense @ X),
+        ("A^H @ Y", to_numpy(op.rmatmat(Y)), dense.conj().T @ Y),
+        ("A @ x", to_numpy(op.matvec(X[:, 0])), dense @ X[:, 0]),
+        ("A^H @ y", to_numpy(op.rmatvec(Y[:, 0])), dense.conj().T @ Y[:, 0]),
+    ):
+        err = np.abs(got - want).max(initial=0.0)
+        if err > rtol * scale * 10:
+            raise AssertionError(f"{name}: max error {err:.3e} exceeds {rtol * scale * 10:.3e}")
