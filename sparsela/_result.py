@@ -29,7 +29,9 @@ def _short(value: Any) -> str:
             return np.array2string(value, precision=4, threshold=6)
         return f"array(shape={value.shape}, dtype={value.dtype})"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: [{len(v)} values]" for k, v in value.items()) + "}"
+        return (
+            "{" + ", ".join(f"{k!r}: [{len(v)} values]" for k, v in value.items()) + "}"
+        )
     if isinstance(value, list) and len(value) > 6:
         return f"[{len(value)} items]"
     return repr(value)

@@ -155,4 +155,6 @@ def assert_operator_matches_dense(
     ):
         err = np.abs(got - want).max(initial=0.0)
         if err > rtol * scale * 10:
-            raise AssertionError(f"{name}: max error {err:.3e} exceeds {rtol * scale * 10:.3e}")
+            raise AssertionError(
+                f"{name}: max error {err:.3e} exceeds {rtol * scale * 10:.3e}"
+            )

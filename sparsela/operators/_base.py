@@ -417,7 +417,9 @@ def _power_norm(op, max_iter, tol, x0, random_state, return_vector):
 class _ProductOperator(LinearOperator):
     def __init__(self, A: LinearOperator, B: LinearOperator) -> None:
         if A.shape[1] != B.shape[0]:
-            raise ValueError(f"cannot compose operators of shapes {A.shape} and {B.shape}")
+            raise ValueError(
+                f"cannot compose operators of shapes {A.shape} and {B.shape}"
+            )
         super().__init__((A.shape[0], B.shape[1]), np.result_type(A.dtype, B.dtype))
         self.args = (A, B)
 

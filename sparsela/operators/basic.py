@@ -102,7 +102,8 @@ class SparseMatrix(LinearOperator):
             S = CSR.from_scipy(S)
         elif not _is_format(S):
             raise TypeError(
-                f"S must be a sparsela format or scipy.sparse matrix, got {type(S).__name__}"
+                "S must be a sparsela format or scipy.sparse matrix, "
+                f"got {type(S).__name__}"
             )
         super().__init__(S.shape, S.dtype)
         self.S = S
@@ -147,7 +148,9 @@ class Identity(LinearOperator):
     array([1., 2., 0.])
     """
 
-    def __init__(self, n: int, *, m: int | None = None, dtype: Any = np.float64) -> None:
+    def __init__(
+        self, n: int, *, m: int | None = None, dtype: Any = np.float64
+    ) -> None:
         n = check_positive_int(n, "n", allow_zero=True)
         m = n if m is None else check_positive_int(m, "m", allow_zero=True)
         super().__init__((m, n), dtype)

@@ -96,7 +96,8 @@ class HStack(LinearOperator):
         rows = {op.shape[0] for op in ops}
         if len(rows) != 1:
             raise ValueError(
-                f"HStack operators must have the same number of rows, got {sorted(rows)}"
+                "HStack operators must have the same number of rows, "
+                f"got {sorted(rows)}"
             )
         self.ops = ops
         self._col = _offsets([op.shape[1] for op in ops])
@@ -143,7 +144,8 @@ class VStack(LinearOperator):
         cols = {op.shape[1] for op in ops}
         if len(cols) != 1:
             raise ValueError(
-                f"VStack operators must have the same number of columns, got {sorted(cols)}"
+                "VStack operators must have the same number of columns, "
+                f"got {sorted(cols)}"
             )
         self.ops = ops
         self._row = _offsets([op.shape[0] for op in ops])
