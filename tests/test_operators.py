@@ -127,7 +127,7 @@ def test_single_precision_is_kept(dt):
     rng = np.random.default_rng(0)
     A = random_array(rng, (3, 4), dt)
     x = random_array(rng, 4, dt)
-    for op in (Dense(A), Kronecker(A, A), WalshHadamard(4) @ Dense(A)):
+    for op in (Dense(A), Kronecker(A, A), Dense(A) @ WalshHadamard(4)):
         out = op @ (x if op.shape[1] == 4 else np.kron(x, x))
         assert out.dtype == np.dtype(dt)
 

@@ -9,15 +9,358 @@ import numpy as np
 
 # ---- sparse formats (mirrors kernels/sparse.py) -----------------------------
 # [section: sparse]
+# Same signatures as the kernels; each accumulates into ``out`` and returns it.
+# Entries are expanded to (row, col, value) triplets and summed with np.add.at,
+# so duplicates and unsorted indices count exactly once each.
+
+
+def _csr_rows(indptr):
+    indptr = np.asarray(indptr, dtype=np.int64)
+    return np.repeat(np.arange(indptr.size - 1), np.diff(indptr))
+
+
+def csr_matvec(data, indices, indptr, x, out):
+    """Reference ``out += A @ x`` for CSR ``A``."""
+    rows = _csr_rows(indptr)
+    np.add.at(out, rows, data * x[np.asarray(indices, dtype=np.int64)])
+    return out
+
+
+def csr_matmat(data, indices, indptr, X, out):
+    """Reference ``out += A @ X`` for CSR ``A``."""
+    rows = _csr_rows(indptr)
+    np.add.at(out, rows, data[:, None] * X[np.asarray(indices, dtype=np.int64)])
+    return out
+
+
+def csr_tmatvec(data, indices, indptr, y, out, bounds=None):
+    """Reference ``out += A.T @ y`` for CSR ``A`` (``bounds`` is ignored)."""
+    rows = _csr_rows(indptr)
+    np.add.at(out, np.asarray(indices, dtype=np.int64), data * y[rows])
+    return out
+
+
+def csr_tmatmat(data, indices, indptr, Y, out, bounds=None):
+    """Reference ``out += A.T @ Y`` for CSR ``A`` (``bounds`` is ignored)."""
+    rows = _csr_rows(indptr)
+    np.add.at(out, np.asarray(indices, dtype=np.int64), data[:, None] * Y[rows])
+    return out
+
+
+def csr_sddmm(indices, indptr, X, Yt, out):
+    """Reference ``out[k] += (X @ Yt.T)[i, j]`` at each stored ``(i, j)``."""
+    rows = _csr_rows(indptr)
+    out += (X @ Yt.T)[rows, np.asarray(indices, dtype=np.int64)]
+    return out
+
+
+def coo_matvec(data, row, col, x, out):
+    """Reference ``out += A @ x`` for COO ``A``."""
+    np.add.at(out, np.asarray(row, np.int64), data * x[np.asarray(col, np.int64)])
+    return out
+
+
+def coo_matmat(data, row, col, X, out):
+    """Reference ``out += A @ X`` for COO ``A``."""
+    col = np.asarray(col, np.int64)
+    np.add.at(out, np.asarray(row, np.int64), data[:, None] * X[col])
+    return out
+
+
+def coo_sddmm(row, col, X, Yt, out):
+    """Reference ``out[k] += (X @ Yt.T)[row[k], col[k]]``."""
+    out += (X @ Yt.T)[np.asarray(row, np.int64), np.asarray(col, np.int64)]
+    return out
+
+
+def _bsr_dense(data, indices, indptr, shape):
+    R, C = data.shape[1:]
+    dense = np.zeros(shape, dtype=data.dtype)
+    for bi, k in zip(_csr_rows(indptr), range(data.shape[0]), strict=True):
+        bj = int(indices[k])
+        dense[bi * R : (bi + 1) * R, bj * C : (bj + 1) * C] += data[k]
+    return dense
+
+
+def bsr_matvec(data, indices, indptr, x, out):
+    """Reference ``out += A @ x`` for BSR ``A`` (via the dense matrix)."""
+    shape = ((indptr.size - 1) * data.shape[1], x.shape[0])
+    out += _bsr_dense(data, indices, indptr, shape) @ x
+    return out
+
+
+def bsr_matmat(data, indices, indptr, X, out):
+    """Reference ``out += A @ X`` for BSR ``A`` (via the dense matrix)."""
+    return bsr_matvec(data, indices, indptr, X, out)
+
+
+def bsr_tmatvec(data, indices, indptr, y, out, bounds=None):
+    """Reference ``out += A.T @ y`` for BSR ``A`` (via the dense matrix)."""
+    shape = ((indptr.size - 1) * data.shape[1], out.shape[0])
+    out += _bsr_dense(data, indices, indptr, shape).T @ y
+    return out
+
+
+def bsr_tmatmat(data, indices, indptr, Y, out, bounds=None):
+    """Reference ``out += A.T @ Y`` for BSR ``A`` (via the dense matrix)."""
+    return bsr_tmatvec(data, indices, indptr, Y, out)
+
+
+def bsr_sddmm(indices, indptr, X, Yt, out):
+    """Reference block-wise ``out[k] += (X @ Yt.T)[block k]``."""
+    R, C = out.shape[1:]
+    full = X @ Yt.T
+    for bi, k in zip(_csr_rows(indptr), range(out.shape[0]), strict=True):
+        bj = int(indices[k])
+        out[k] += full[bi * R : (bi + 1) * R, bj * C : (bj + 1) * C]
+    return out
+
+
+def _nm_cols(positions, n, m):
+    groups = np.arange(positions.shape[1]) // n
+    return groups[None, :] * m + positions.astype(np.int64)
+
+
+def nm_matvec(values, positions, n, m, x, out):
+    """Reference ``out += A @ x`` for N:M ``A``."""
+    out += (values * x[_nm_cols(positions, n, m)]).sum(axis=1)
+    return out
+
+
+def nm_matmat(values, positions, n, m, X, out):
+    """Reference ``out += A @ X`` for N:M ``A``."""
+    out += (values[:, :, None] * X[_nm_cols(positions, n, m)]).sum(axis=1)
+    return out
+
+
+def nm_tmatvec(values, positions, n, m, y, out, nchunks=None):
+    """Reference ``out += A.T @ y`` for N:M ``A`` (``nchunks`` is ignored)."""
+    np.add.at(out, _nm_cols(positions, n, m), values * y[:, None])
+    return out
+
+
+def nm_tmatmat(values, positions, n, m, Y, out, nchunks=None):
+    """Reference ``out += A.T @ Y`` for N:M ``A`` (``nchunks`` is ignored)."""
+    np.add.at(out, _nm_cols(positions, n, m), values[:, :, None] * Y[:, None, :])
+    return out
+
+
+def nm_sddmm(positions, n, m, X, Yt, out):
+    """Reference ``out[i, q] += (X @ Yt.T)[i, column of (i, q)]``."""
+    full = X @ Yt.T
+    out += np.take_along_axis(full, _nm_cols(positions, n, m), axis=1)
+    return out
+
 
 # ---- Walsh-Hadamard (mirrors kernels/wht.py) ---------------------------------
 # [section: wht]
 
+
+def fwht_reference(x, axis=-1, normalized=False, ordering="natural"):
+    """Plain radix-2 butterfly, one vectorised stage per loop turn.
+
+    ``H x`` along ``axis`` (``/ sqrt(N)`` when normalized), rows permuted to
+    ``ordering``: sequency row ``s`` is natural row ``bitrev(s ^ (s >> 1))``,
+    dyadic row ``s`` is natural row ``bitrev(s)``. Mirrors
+    :func:`sparsela.kernels.wht.fwht_along_axis`.
+    """
+    x = np.asarray(x)
+    dtype = np.result_type(x.dtype, np.float32)
+    y = np.moveaxis(x.astype(dtype), axis, -1).copy()
+    n = y.shape[-1]
+    h = 1
+    while h < n:
+        v = y.reshape(y.shape[:-1] + (n // (2 * h), 2, h))
+        a = v[..., 0, :].copy()
+        b = v[..., 1, :].copy()
+        v[..., 0, :] = a + b
+        v[..., 1, :] = a - b
+        h *= 2
+    if normalized:
+        y = y / np.sqrt(n).astype(y.real.dtype)
+    n_bits = n.bit_length() - 1
+
+    def bitrev(v):
+        out = np.zeros_like(v)
+        for j in range(n_bits):  # bit j of v goes to bit n_bits - 1 - j
+            out |= ((v >> j) & 1) << (n_bits - 1 - j)
+        return out
+
+    s = np.arange(n)
+    if ordering == "sequency":
+        y = y[..., bitrev(s ^ (s >> 1))]
+    elif ordering == "dyadic":
+        y = y[..., bitrev(s)]
+    return np.moveaxis(y, -1, axis)
+
+
 # ---- greedy pursuit (mirrors kernels/omp.py) ---------------------------------
 # [section: omp]
+def omp_naive(A, y, n_nonzero=None, tol=None):
+    """Textbook OMP for one signal: least squares on the support at every step.
+
+    Selects ``argmax_i |a_iᴴ r| / ||a_i||`` among the unselected atoms, refits
+    ``x_I = argmin ||y - A_I x_I||`` with :func:`numpy.linalg.lstsq`, and stops
+    after ``n_nonzero`` atoms or when ``||r||^2 <= tol`` (whichever first).
+    Returns ``(x, support)``.
+    """
+    A = np.asarray(A)
+    y = np.asarray(y)
+    m, n = A.shape
+    norms = np.linalg.norm(A, axis=0)
+    T = min(m, n) if n_nonzero is None else n_nonzero
+    x = np.zeros(n, dtype=np.result_type(A, y))
+    support = []
+    r = y.copy()
+    if tol is not None and np.vdot(r, r).real <= tol:
+        return x, np.array(support, dtype=np.int64)
+    while len(support) < T:
+        corr = np.abs(A.conj().T @ r) / norms
+        corr[support] = -1.0
+        support.append(int(np.argmax(corr)))
+        coef = np.linalg.lstsq(A[:, support], y, rcond=None)[0]
+        r = y - A[:, support] @ coef
+        if tol is not None and np.vdot(r, r).real <= tol:
+            break
+    if support:
+        x[support] = coef
+    return x, np.array(support, dtype=np.int64)
+
+
+def omp_gram(G, alpha0, norms2, n_nonzero, tol=None):
+    """Gram-matrix OMP for each row of ``alpha0`` (twin of ``kernels.omp.omp_gram``).
+
+    Per signal: ``alpha = alpha0 - G[:, I] c``, pick ``argmax |alpha|`` outside
+    ``I``, solve ``G[I, I] c = alpha0[I]`` with :func:`numpy.linalg.solve`,
+    ``||r||^2 = ||y||^2 - Re(cᴴ alpha0[I])``. Returns lists of supports and
+    coefficients and the array of ``||r||^2``.
+    """
+    supports, coefs, res2 = [], [], []
+    for a0, nrm2 in zip(alpha0, norms2):
+        idx, c, res = [], np.zeros(0, dtype=alpha0.dtype), float(nrm2)
+        while len(idx) < n_nonzero and not (tol is not None and res <= tol):
+            alpha = a0 - G[:, idx] @ c
+            score = np.abs(alpha)
+            score[idx] = -1.0
+            idx.append(int(np.argmax(score)))
+            c = np.linalg.solve(G[np.ix_(idx, idx)], a0[idx])
+            res = float(nrm2 - np.vdot(c, a0[idx]).real)
+        supports.append(np.array(idx, dtype=np.int64))
+        coefs.append(c)
+        res2.append(max(res, 0.0))
+    return supports, coefs, np.array(res2)
+
+
+def mp_naive(A, y, n_steps, tol=None, positive=False):
+    """Plain matching pursuit for one signal, ``n_steps`` steps at most.
+
+    Each step: ``c = Aᴴ r / ||a_i||`` (normalised correlations), pick
+    ``k = argmax |c|`` (``argmax c`` if ``positive``), ``x_k += c_k / ||a_k||``,
+    ``r -= c_k a_k / ||a_k||``; stop early when ``||r||^2 <= tol``. Atoms may
+    be chosen again. Returns ``(x, steps)`` with ``steps`` the atoms chosen.
+    """
+    A = np.asarray(A)
+    norms = np.linalg.norm(A, axis=0)
+    U = A / norms
+    x = np.zeros(A.shape[1], dtype=np.result_type(A, y))
+    r = np.array(y, dtype=x.dtype)
+    steps = []
+    for _ in range(n_steps):
+        if tol is not None and np.vdot(r, r).real <= tol:
+            break
+        c = U.conj().T @ r
+        k = int(np.argmax(c.real if positive else np.abs(c)))
+        steps.append(k)
+        x[k] += c[k] / norms[k]
+        r = r - c[k] * U[:, k]
+    return x, np.array(steps, dtype=np.int64)
+
+
+def mp_gram(G, alpha0, norms2, n_steps, tol=None, positive=False):
+    """Gram-matrix matching pursuit (twin of ``kernels.omp.mp_gram``).
+
+    Returns per signal the list of chosen atoms (one per step), the dense
+    coefficient vector and ``||r||^2``.
+    """
+    steps, xs, res2 = [], [], []
+    for a0, nrm2 in zip(alpha0, norms2):
+        alpha = a0.copy()
+        x = np.zeros_like(a0)
+        res = float(nrm2)
+        chosen = []
+        for _ in range(n_steps):
+            if tol is not None and res <= tol:
+                break
+            k = int(np.argmax(alpha.real if positive else np.abs(alpha)))
+            step = alpha[k] / G[k, k].real
+            x[k] += step
+            res -= abs(alpha[k]) ** 2 / G[k, k].real
+            alpha = alpha - G[:, k] * step
+            chosen.append(k)
+        steps.append(np.array(chosen, dtype=np.int64))
+        xs.append(x)
+        res2.append(max(res, 0.0))
+    return steps, xs, np.array(res2)
+
+
+def sparse_residual_norms(At, Yt, support, coef, n_atoms):
+    """``||y_s - sum_j coef[s, j] At[support[s, j]]||`` for each row ``s`` of ``Yt``."""
+    out = np.empty(Yt.shape[0])
+    for s in range(Yt.shape[0]):
+        t = n_atoms[s]
+        r = Yt[s] - coef[s, :t] @ At[support[s, :t]]
+        out[s] = np.linalg.norm(r)
+    return out
+
 
 # ---- thresholds / prox (mirrors kernels/prox.py) ------------------------------
 # [section: prox]
+def soft_threshold(v, tau, w=None):
+    """``v * max(0, 1 - tau_j w_i / |v_ij|)``: shrink the modulus, keep the phase."""
+    v = np.asarray(v)
+    t = np.asarray(tau)[None, :] * (1.0 if w is None or len(w) == 0 else w[:, None])
+    mag = np.abs(v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(mag > t, 1.0 - t / mag, 0.0)
+    return (v * scale).astype(v.dtype)
+
+
+def nonneg_soft_threshold(v, tau):
+    """``max(v - tau_j, 0)`` (prox of ``tau ||x||_1`` plus ``x >= 0``)."""
+    return np.maximum(v - np.asarray(tau)[None, :], 0).astype(v.dtype)
+
+
+def hard_threshold(v, thr):
+    """Keep the entries with ``|v_ij| > thr_j``."""
+    return np.where(np.abs(v) > np.asarray(thr)[None, :], v, 0).astype(v.dtype)
+
+
+def group_norms(v, groups):
+    """``||v[g, j]||_2`` for each group ``g`` (list of index arrays) and column ``j``."""
+    return np.array([np.linalg.norm(v[g], axis=0) for g in groups])
+
+
+def group_soft_threshold(v, tau, groups, gw):
+    """Scale each group by ``max(0, 1 - tau_j gw_g / ||v_g||)``."""
+    out = np.zeros_like(v)
+    for g, wg in zip(groups, gw):
+        nrm = np.linalg.norm(v[g], axis=0)
+        t = np.asarray(tau) * wg
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(nrm > t, 1.0 - t / nrm, 0.0)
+        out[g] = v[g] * scale
+    return out
+
+
+def support_rows(X):
+    """Rows of ``X`` holding at least one non-zero."""
+    return np.flatnonzero(np.any(X != 0, axis=1))
+
+
+def cols_matmat(A, cols, P):
+    """``A[:, cols] @ P`` for a dense ndarray or a ``scipy.sparse`` matrix."""
+    return np.asarray(A[:, cols] @ P)
+
 
 # ---- sparse WHT peeling (mirrors kernels/sparse_wht.py) -----------------------
 # [section: sparse_wht]

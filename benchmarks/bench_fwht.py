@@ -1,0 +1,101 @@
+"""Dense FWHT: sparsela vs a NumPy butterfly vs a plain Numba butterfly vs a copy.
+
+N = 2**24 float64 (one vector) and a batch of 256 x 4096. Each implementation
+returns a new array, so ``np.copy`` (allocation included) is the natural unit:
+``passes = time / time(np.copy)``. ``np.copyto`` into a preallocated array
+(pure read + write bandwidth) is reported too.
+
+    python -m pytest benchmarks/bench_fwht.py --benchmark-enable \
+        --benchmark-columns=median,iqr,rounds
+"""
+
+import numba
+import numpy as np
+import pytest
+from numba import njit
+
+from sparsela.kernels.reference import fwht_reference
+from sparsela.solvers.fwht import fwht
+
+
+def numpy_butterfly(x):
+    """Straightforward NumPy FWHT along the last axis: one reshape per stage."""
+    y = np.array(x, dtype=np.float64)
+    n = y.shape[-1]
+    lead = y.shape[:-1]
+    h = 1
+    while h < n:
+        v = y.reshape(lead + (n // (2 * h), 2, h))
+        a = v[..., 0, :].copy()
+        v[..., 0, :] += v[..., 1, :]
+        np.subtract(a, v[..., 1, :], out=v[..., 1, :])
+        h *= 2
+    return y
+
+
+@njit
+def _plain_inplace(a):
+    n = a.shape[-1]
+    for r in range(a.shape[0]):
+        h = 1
+        while h < n:
+            for i in range(0, n, 2 * h):
+                for j in range(i, i + h):
+                    u = a[r, j]
+                    v = a[r, j + h]
+                    a[r, j] = u + v
+                    a[r, j + h] = u - v
+            h *= 2
+
+
+def numba_plain(x):
+    """Textbook triple-loop butterfly compiled with Numba (one pass per stage)."""
+    y = np.array(x, dtype=np.float64)
+    _plain_inplace(y.reshape(-1, y.shape[-1]))
+    return y
+
+
+def _copyto(dst):
+    return lambda x: np.copyto(dst, x)
+
+
+CASES = {"N=2^24": (1 << 24,), "256x4096": (256, 4096)}
+IMPLS = ["sparsela", "sparsela-1thread", "numba-plain", "numpy-butterfly"]
+
+
+@pytest.fixture(params=list(CASES))
+def case(request):
+    x = np.random.default_rng(0).standard_normal(CASES[request.param])
+    return request.param, x
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_fwht(benchmark, case, impl):
+    name, x = case
+    fn = {
+        "sparsela": fwht,
+        "sparsela-1thread": fwht,
+        "numba-plain": numba_plain,
+        "numpy-butterfly": numpy_butterfly,
+    }[impl]
+    small = x.reshape(-1, x.shape[-1])[:2, :4096]
+    np.testing.assert_allclose(fn(small), fwht_reference(small), atol=1e-9)  # warm
+    threads = numba.get_num_threads()
+    if impl == "sparsela-1thread":
+        numba.set_num_threads(1)
+    try:
+        fn(x)  # warm the parallel driver and the page cache of the result
+        benchmark.group = f"fwht {name} float64"
+        benchmark.extra_info["threads"] = numba.get_num_threads()
+        rounds = 3 if impl in ("numba-plain", "numpy-butterfly") else 15
+        benchmark.pedantic(fn, args=(x,), rounds=rounds, iterations=1, warmup_rounds=1)
+    finally:
+        numba.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("impl", ["np.copy", "np.copyto"])
+def test_copy(benchmark, case, impl):
+    name, x = case
+    fn = np.copy if impl == "np.copy" else _copyto(np.empty_like(x))
+    benchmark.group = f"fwht {name} float64"
+    benchmark.pedantic(fn, args=(x,), rounds=15, iterations=1, warmup_rounds=1)

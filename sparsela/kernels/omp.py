@@ -1,0 +1,510 @@
+"""Greedy-pursuit kernels: Batch-OMP and matching pursuit on a Gram matrix.
+
+Numba kernels over raw arrays (ALGORITHMS.md §5.1). The dictionary enters only
+through its Gram matrix ``G = Aᴴ A`` of *unit-norm* atoms and the correlations
+``alpha0 = Aᴴ y`` of every signal, so one ``O(K)`` to ``O(K t)`` update per
+iteration replaces the ``O(m K)`` product ``Aᴴ r`` of plain OMP. Signals are
+independent and run in parallel (``prange`` over blocks of signals, one
+workspace per block). Real and complex, float32 and float64: Numba compiles one
+specialisation per dtype and the arithmetic stays in the input precision.
+
+Layouts: ``G`` is ``(K, K)`` C-contiguous and Hermitian; ``alpha0`` is
+``(n_signals, K)`` C-contiguous (one row per signal, so that a signal's
+correlations are contiguous). Outputs are written into arrays the caller
+allocates. NumPy twins live in :mod:`sparsela.kernels.reference`.
+
+Stop codes written to ``stop`` (the public functions translate them into
+``status``/``converged``):
+
+====  =====================================================================
+0     the atom (OMP) or step (MP) budget was used up
+1     ``||r||^2 <= tol``
+2     the best atom is numerically a linear combination of the selected
+      ones (the Cholesky pivot ``d_kk <= eps_dep * G[k, k]``); not selected
+3     every correlation is negligible (``max |a_iᴴ r|^2 <= eps_corr2 *
+      ||y||^2``): the residual is orthogonal to all atoms
+4     (MP) the best atom is new and the support already holds
+      ``max_atoms`` atoms
+====  =====================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "STOP_BUDGET",
+    "STOP_DEPENDENT",
+    "STOP_ORTHOGONAL",
+    "STOP_SUPPORT_FULL",
+    "STOP_TOL",
+    "mp_gram",
+    "omp_gram",
+    "sparse_residual_norms",
+]
+
+STOP_BUDGET = 0
+STOP_TOL = 1
+STOP_DEPENDENT = 2
+STOP_ORTHOGONAL = 3
+STOP_SUPPORT_FULL = 4
+
+
+@njit(cache=True)
+def _abs2(z):
+    # |z|^2 without the square root; for real z the imaginary part is 0
+    return z.real * z.real + z.imag * z.imag
+
+
+_ARGMAX_BLOCK = 32
+
+
+@njit(cache=True, fastmath={"nnan", "nsz"})
+def _argmax(score):
+    """First index of the largest entry of ``score`` (no NaN by contract).
+
+    Block maxima vectorise where a running ``if v > best`` does not; the
+    winning block is then scanned for the first index holding the maximum.
+    """
+    K = score.shape[0]
+    B = _ARGMAX_BLOCK
+    nb = K // B
+    best = score[0]
+    bb = 0
+    for b in range(nb):
+        o = b * B
+        m = score[o]
+        for i in range(o + 1, o + B):
+            m = max(m, score[i])
+        if m > best:
+            best = m
+            bb = b
+    k = -1
+    for i in range(nb * B, K):
+        if score[i] > best:
+            best = score[i]
+            k = i
+    if k >= 0:
+        return k
+    for i in range(bb * B, min(bb * B + B, K)):
+        if score[i] == best:
+            return i
+    return 0
+
+
+@njit(cache=True)
+def _back_substitute(L, z, c, t):
+    # solve L^H c = z for the leading t x t block of the lower-triangular L
+    for i in range(t - 1, -1, -1):
+        acc = z[i]
+        for j in range(i + 1, t):
+            acc -= np.conj(L[j, i]) * c[j]
+        c[i] = acc / L[i, i]
+
+
+_UPDATE_BLOCK = 256
+
+
+@njit(cache=True)
+def _update_block(g, U, tn, k, inv, zt, alpha, score, w):
+    """``U[tn] = (conj(g) - U[:tn].T conj(U[:tn, k])) * inv``; ``alpha -= U[tn] zt``;
+    ``score = |alpha|^2``. ``w`` is workspace of length ``>= tn``."""
+    K = g.shape[0]
+    ut = U[tn]
+    for l in range(tn):
+        w[l] = np.conj(U[l, k])
+    for i0 in range(0, K, _UPDATE_BLOCK):
+        # block views keep loop indices at 0..n, which Numba/LLVM vectorise
+        # (offset indices would carry negative-index wraparound checks)
+        i1 = min(i0 + _UPDATE_BLOCK, K)
+        n = i1 - i0
+        ub = ut[i0:i1]
+        gb = g[i0:i1]
+        for i in range(n):
+            ub[i] = np.conj(gb[i])
+        l = 0
+        while l + 4 <= tn:
+            u0 = U[l, i0:i1]
+            u1 = U[l + 1, i0:i1]
+            u2 = U[l + 2, i0:i1]
+            u3 = U[l + 3, i0:i1]
+            w0 = w[l]
+            w1 = w[l + 1]
+            w2 = w[l + 2]
+            w3 = w[l + 3]
+            for i in range(n):
+                ub[i] -= u0[i] * w0 + u1[i] * w1 + u2[i] * w2 + u3[i] * w3
+            l += 4
+        while l < tn:
+            u0 = U[l, i0:i1]
+            w0 = w[l]
+            for i in range(n):
+                ub[i] -= u0[i] * w0
+            l += 1
+        ab = alpha[i0:i1]
+        sb = score[i0:i1]
+        for i in range(n):
+            v = ub[i] * inv
+            ub[i] = v
+            a = ab[i] - v * zt
+            ab[i] = a
+            sb[i] = _abs2(a)
+
+@njit(cache=True)
+def _omp_one(
+    G,
+    a0,
+    norm2,
+    T,
+    tol,
+    use_tol,
+    eps_corr2,
+    eps_dep,
+    one,
+    alpha,
+    score,
+    U,
+    L,
+    z,
+    c,
+    w,
+    idx,
+    coef,
+    path,
+    store_path,
+):
+    """Batch-OMP for one signal; returns (n_atoms, ||r||^2, stop code).
+
+    The Cholesky factor ``L`` of ``G[I, I]`` grows one row per atom. Rather
+    than re-forming ``alpha = alpha0 - G[:, I] c`` (``t`` rows of ``G`` per
+    iteration, which makes the kernel memory-bound), it keeps
+    ``U[l] = Aᴴ q_l`` for the orthonormalised atoms ``q_l`` (the columns of
+    ``A_I L^{-H}``), so that
+
+    * the new row of ``L`` is ``U[:t, k]`` (the forward substitution
+      ``L w = G[I, k]`` done for all ``k`` at once, ``w = conj(U[:t, k])``),
+    * ``z_t = (alpha0[k] - L[t, :t] z) / L[t, t]`` (``L z = alpha0[I]``),
+    * ``u_t = (G[:, k] - U[:t].T w) / L[t, t]`` and ``alpha -= u_t z_t``,
+    * ``||r||^2 = ||y||^2 - ||z||^2``,
+
+    one row of ``G`` per iteration; the flop count ``O(K t)`` is unchanged.
+    ``one`` is 1 in the real dtype, so float32 arithmetic stays float32.
+    """
+    K = a0.shape[0]
+    res = norm2
+    if use_tol and res <= tol:
+        return 0, max(res, 0.0), STOP_TOL
+    floor = eps_corr2 * norm2
+    for i in range(K):
+        alpha[i] = a0[i]
+        score[i] = _abs2(a0[i])
+    t = 0
+    stop = STOP_BUDGET
+    while t < T:
+        k = _argmax(score)
+        if score[k] <= floor:
+            stop = STOP_ORTHOGONAL
+            break
+        gkk = G[k, k].real
+        ww = one - one
+        for l in range(t):
+            ww += _abs2(U[l, k])
+        d = gkk - ww
+        if d <= eps_dep * gkk:
+            stop = STOP_DEPENDENT
+            break
+        dk = np.sqrt(d)
+        acc = a0[k]
+        for l in range(t):
+            L[t, l] = U[l, k]
+            acc -= U[l, k] * z[l]
+        L[t, t] = dk
+        zt = acc / dk
+        z[t] = zt
+        res -= _abs2(zt)
+        idx[t] = k
+        tn = t
+        t += 1
+        if store_path:
+            _back_substitute(L, z, c, t)
+            for j in range(t):
+                path[t - 1, j] = c[j]
+        if use_tol and res <= tol:
+            stop = STOP_TOL
+            break
+        if t == T:
+            break
+        # u_t = (G[:, k] - sum_l U[l] w_l) / d with w_l = conj(U[l, k]), then
+        # alpha -= u_t z_t; blocked over i so that the block of u_t stays in
+        # L1 while the rows U[l] stream past it, and alpha, the scores and
+        # u_t are written once
+        _update_block(G[k], U, tn, k, one / dk, zt, alpha, score, w)
+        for j in range(t):
+            score[idx[j]] = -1.0
+    _back_substitute(L, z, c, t)
+    for j in range(t):
+        coef[j] = c[j]
+    return t, max(res, 0.0), stop
+
+
+@njit(cache=True, parallel=True)
+def omp_gram(
+    G,
+    alpha0,
+    norms2,
+    n_nonzero,
+    tol,
+    use_tol,
+    eps_corr2,
+    eps_dep,
+    support,
+    coef,
+    n_atoms,
+    res2,
+    stop,
+    path,
+    store_path,
+    n_blocks,
+):
+    """Batch-OMP with progressive Cholesky for every signal (rows of ``alpha0``).
+
+    Parameters
+    ----------
+    G : (K, K) array
+        Gram matrix of unit-norm atoms, Hermitian, C-contiguous.
+    alpha0 : (S, K) array
+        ``Aᴴ y`` of each signal, one row per signal.
+    norms2 : (S,) real array
+        ``||y||^2`` of each signal.
+    n_nonzero : int
+        Largest number of atoms ``T`` (``<= min(m, K)``).
+    tol : float
+        Squared residual norm at which a signal stops (used if ``use_tol``).
+    use_tol : bool
+    eps_corr2, eps_dep : float
+        Relative thresholds of stop codes 3 and 2.
+    support, coef : (S, T) int64 / (S, T) arrays, written
+        Selected atoms in order and their coefficients (first ``n_atoms``).
+    n_atoms : (S,) int64, written
+    res2 : (S,) real, written
+        ``||r||^2`` from the Cholesky recursion.
+    stop : (S,) int64, written
+        Stop codes (module docstring).
+    path : (S, T, T) array or (1, 1, 1) dummy, written if ``store_path``
+        ``path[s, t, :t + 1]``: coefficients after ``t + 1`` atoms.
+    store_path : bool
+    n_blocks : int
+        Signals are split into this many contiguous blocks, run in parallel,
+        each with its own workspace (a few per thread balances the load).
+    """
+    S, K = alpha0.shape
+    T = n_nonzero
+    nb = max(1, min(S, n_blocks))
+    for b in prange(nb):
+        start = b * S // nb
+        end = (b + 1) * S // nb
+        alpha = np.empty(K, dtype=alpha0.dtype)
+        score = np.empty(K, dtype=norms2.dtype)
+        U = np.empty((max(T - 1, 1), K), dtype=alpha0.dtype)
+        L = np.zeros((T, T), dtype=alpha0.dtype)
+        z = np.zeros(T, dtype=alpha0.dtype)
+        c = np.zeros(T, dtype=alpha0.dtype)
+        w = np.zeros(T, dtype=alpha0.dtype)
+        one = np.ones(1, dtype=norms2.dtype)[0]
+        for s in range(start, end):
+            ps = path[s] if store_path else path[0]
+            t, r, code = _omp_one(
+                G,
+                alpha0[s],
+                norms2[s],
+                T,
+                tol,
+                use_tol,
+                eps_corr2,
+                eps_dep,
+                one,
+                alpha,
+                score,
+                U,
+                L,
+                z,
+                c,
+                w,
+                support[s],
+                coef[s],
+                ps,
+                store_path,
+            )
+            n_atoms[s] = t
+            res2[s] = r
+            stop[s] = code
+
+
+@njit(cache=True)
+def _mp_one(
+    G,
+    a0,
+    norm2,
+    max_steps,
+    max_atoms,
+    tol,
+    use_tol,
+    positive,
+    eps_corr2,
+    alpha,
+    score,
+    pos,
+    idx,
+    coef,
+    steps_k,
+    steps_v,
+    store_steps,
+):
+    """Matching pursuit for one signal; returns (n_steps, n_atoms, ||r||^2, code)."""
+    K = a0.shape[0]
+    res = norm2
+    if use_tol and res <= tol:
+        return 0, 0, max(res, 0.0), STOP_TOL
+    floor = eps_corr2 * norm2
+    for i in range(K):
+        alpha[i] = a0[i]
+        score[i] = alpha[i].real if positive else _abs2(alpha[i])
+    n_steps = 0
+    n_at = 0
+    stop = STOP_BUDGET
+    while n_steps < max_steps:
+        k = _argmax(score)
+        best = score[k]
+        ok = (best > 0.0 and best * best > floor) if positive else best > floor
+        if not ok:
+            stop = STOP_ORTHOGONAL
+            break
+        p = pos[k]
+        if p < 0:
+            if n_at == max_atoms:
+                stop = STOP_SUPPORT_FULL
+                break
+            p = n_at
+            pos[k] = p
+            idx[p] = k
+            coef[p] = 0.0
+            n_at += 1
+        gkk = G[k, k].real
+        ck = alpha[k]
+        step = ck / gkk  # exact line search along a_k (G[k, k] = 1 up to rounding)
+        coef[p] += step
+        if store_steps:
+            steps_k[n_steps] = k
+            steps_v[n_steps] = step
+        n_steps += 1
+        res -= _abs2(ck) / gkk
+        if use_tol and res <= tol:
+            stop = STOP_TOL
+            break
+        if n_steps == max_steps:
+            break
+        row = G[k]
+        for i in range(K):
+            a = alpha[i] - np.conj(row[i]) * step
+            alpha[i] = a
+            score[i] = a.real if positive else _abs2(a)
+    for j in range(n_at):
+        pos[idx[j]] = -1
+    return n_steps, n_at, max(res, 0.0), stop
+
+
+@njit(cache=True, parallel=True)
+def mp_gram(
+    G,
+    alpha0,
+    norms2,
+    max_steps,
+    max_atoms,
+    tol,
+    use_tol,
+    positive,
+    eps_corr2,
+    support,
+    coef,
+    n_steps,
+    n_atoms,
+    res2,
+    stop,
+    steps_k,
+    steps_v,
+    store_steps,
+    n_blocks,
+):
+    """Matching pursuit for every signal (rows of ``alpha0``) on a Gram matrix.
+
+    Each step picks ``k = argmax_i |alpha_i|`` (or ``argmax_i Re alpha_i`` if
+    ``positive``), adds ``alpha_k / G[k, k]`` to atom ``k`` (which may be
+    selected again) and updates ``alpha -= G[:, k] * step`` in ``O(K)``.
+
+    ``support``/``coef`` are ``(S, max_atoms)``: distinct atoms in order of
+    first selection and their accumulated coefficients. ``steps_k``/``steps_v``
+    ``(S, max_steps)`` (or ``(1, 1)`` dummies) record every step when
+    ``store_steps``. Other arguments as in :func:`omp_gram`.
+    """
+    S, K = alpha0.shape
+    nb = max(1, min(S, n_blocks))
+    for b in prange(nb):
+        start = b * S // nb
+        end = (b + 1) * S // nb
+        alpha = np.empty(K, dtype=alpha0.dtype)
+        score = np.empty(K, dtype=norms2.dtype)
+        pos = np.full(K, -1, dtype=np.int64)
+        for s in range(start, end):
+            sk = steps_k[s] if store_steps else steps_k[0]
+            sv = steps_v[s] if store_steps else steps_v[0]
+            ns, na, r, code = _mp_one(
+                G,
+                alpha0[s],
+                norms2[s],
+                max_steps,
+                max_atoms,
+                tol,
+                use_tol,
+                positive,
+                eps_corr2,
+                alpha,
+                score,
+                pos,
+                support[s],
+                coef[s],
+                sk,
+                sv,
+                store_steps,
+            )
+            n_steps[s] = ns
+            n_atoms[s] = na
+            res2[s] = r
+            stop[s] = code
+
+
+@njit(cache=True, parallel=True)
+def sparse_residual_norms(At, Yt, support, coef, n_atoms, out, n_blocks):
+    """``out[s] = ||y_s - sum_j coef[s, j] * At[support[s, j]]||_2``.
+
+    ``At`` is ``(K, m)`` with atoms in rows, ``Yt`` is ``(S, m)`` with signals
+    in rows; only the first ``n_atoms[s]`` entries of a row of ``support`` and
+    ``coef`` are read. ``O(m t)`` per signal instead of a dense ``A @ X``.
+    """
+    S, m = Yt.shape
+    nb = max(1, min(S, n_blocks))
+    for b in prange(nb):
+        r = np.empty(m, dtype=Yt.dtype)
+        for s in range(b * S // nb, (b + 1) * S // nb):
+            y = Yt[s]
+            for i in range(m):
+                r[i] = y[i]
+            for j in range(n_atoms[s]):
+                a = At[support[s, j]]
+                cj = coef[s, j]
+                for i in range(m):
+                    r[i] -= a[i] * cj
+            acc = 0.0
+            for i in range(m):
+                acc += _abs2(r[i])
+            out[s] = np.sqrt(acc)

@@ -1,0 +1,166 @@
+"""Numba kernels of the proximal operators and the proximal-gradient solvers.
+
+Every kernel works on 2-D arrays ``(n, k)`` (one column per signal; a single
+signal is a ``(n, 1)`` view) with a per-column threshold ``tau`` of shape
+``(k,)``, so that a batch of signals with different step sizes is one call.
+Real and complex inputs in single and double precision are accepted; complex
+entries are shrunk in modulus and keep their phase. ``out`` may be ``v``
+itself (the kernels are element- or group-wise).
+
+The kernels are serial on purpose: each call is O(n) memory-bound work, a
+fraction of one operator product, for which waking threads costs more than it
+saves. The NumPy twins live in :mod:`sparsela.kernels.reference` (section ``prox``).
+Inputs are validated by the public functions; these kernels trust them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "csc_cols_matmat",
+    "group_norms",
+    "group_soft_threshold",
+    "hard_threshold",
+    "nonneg_soft_threshold",
+    "rows_tmatmat",
+    "soft_threshold",
+    "soft_threshold_complex",
+    "support_rows",
+]
+
+
+@njit(cache=True)
+def soft_threshold(v, tau, w, out):  # pragma: no cover - numba
+    """Real soft threshold ``out = sign(v) max(|v| - tau_j w_i, 0)`` (``w`` size 0: 1)."""
+    n, k = v.shape
+    weighted = w.shape[0] > 0
+    if k == 1 and not weighted:  # the common case, vectorised by LLVM
+        t = tau[0]
+        for i in range(n):
+            x = v[i, 0]
+            d = abs(x) - t
+            out[i, 0] = math.copysign(d if d > 0.0 else 0.0, x)
+        return
+    for i in range(n):
+        wi = w[i] if weighted else 1.0
+        for j in range(k):
+            x = v[i, j]
+            d = abs(x) - tau[j] * wi
+            out[i, j] = math.copysign(d if d > 0.0 else 0.0, x)
+
+
+@njit(cache=True)
+def soft_threshold_complex(v, tau, w, out):  # pragma: no cover - numba
+    """Complex soft threshold ``out = v max(0, 1 - tau_j w_i / |v|)``: keeps the phase."""
+    n, k = v.shape
+    weighted = w.shape[0] > 0
+    for i in range(n):
+        wi = w[i] if weighted else 1.0
+        for j in range(k):
+            x = v[i, j]
+            a = abs(x)
+            d = a - tau[j] * wi
+            out[i, j] = x * (d / a) if d > 0.0 else 0.0
+
+
+@njit(cache=True)
+def nonneg_soft_threshold(v, tau, out):  # pragma: no cover - numba
+    """``out = max(v - tau_j, 0)`` for real ``v``."""
+    n, k = v.shape
+    for i in range(n):
+        for j in range(k):
+            d = v[i, j] - tau[j]
+            out[i, j] = d if d > 0.0 else 0.0
+
+
+@njit(cache=True)
+def hard_threshold(v, thr, out):  # pragma: no cover - numba
+    """``out = v`` where ``|v| > thr_j``, else 0 (real or complex)."""
+    n, k = v.shape
+    for i in range(n):
+        for j in range(k):
+            x = v[i, j]
+            out[i, j] = x if abs(x) > thr[j] else 0.0
+
+
+@njit(cache=True)
+def group_norms(v, perm, gptr, out):  # pragma: no cover - numba
+    """``out[g, j] = ||v[perm[gptr[g]:gptr[g+1]], j]||_2`` (``out`` real)."""
+    n_groups = gptr.shape[0] - 1
+    k = v.shape[1]
+    for g in range(n_groups):
+        for j in range(k):
+            s = 0.0
+            for p in range(gptr[g], gptr[g + 1]):
+                a = abs(v[perm[p], j])
+                s += a * a
+            out[g, j] = np.sqrt(s)
+
+
+@njit(cache=True)
+def group_soft_threshold(v, tau, perm, gptr, gw, out):  # pragma: no cover
+    """Block soft threshold: each group scaled by ``max(0, 1 - tau_j gw_g / ||v_g||)``."""
+    n_groups = gptr.shape[0] - 1
+    k = v.shape[1]
+    for g in range(n_groups):
+        for j in range(k):
+            s = 0.0
+            for p in range(gptr[g], gptr[g + 1]):
+                a = abs(v[perm[p], j])
+                s += a * a
+            nrm = np.sqrt(s)
+            t = tau[j] * gw[g]
+            scale = 1.0 - t / nrm if nrm > t else 0.0
+            for p in range(gptr[g], gptr[g + 1]):
+                out[perm[p], j] = v[perm[p], j] * scale
+
+
+@njit(cache=True)
+def support_rows(X):  # pragma: no cover - numba
+    """Indices of the rows of ``X`` with at least one non-zero entry."""
+    n, k = X.shape
+    idx = np.empty(n, dtype=np.int64)
+    cnt = 0
+    for i in range(n):
+        for j in range(k):
+            if X[i, j] != 0:
+                idx[cnt] = i
+                cnt += 1
+                break
+    return idx[:cnt]
+
+
+@njit(cache=True)
+def rows_tmatmat(AT, rows, P, outT):  # pragma: no cover - numba
+    """``outT = (AT[rows].T @ P).T``: ``A[:, rows] @ P`` from the rows of ``AT = A.T``.
+
+    ``AT`` is C-ordered ``(n, m)`` and ``outT`` is ``(k, m)``, so every access
+    is contiguous and only the rows in ``rows`` are read.
+    """
+    k, m = outT.shape
+    outT[:] = 0.0
+    for c in range(rows.shape[0]):
+        r = rows[c]
+        for j in range(k):
+            p = P[c, j]
+            if p != 0:
+                for i in range(m):
+                    outT[j, i] += AT[r, i] * p
+
+
+@njit(cache=True)
+def csc_cols_matmat(data, indices, indptr, cols, P, out):  # pragma: no cover
+    """``out = A[:, cols] @ P`` for ``A`` in CSC (``data, indices, indptr``)."""
+    k = P.shape[1]
+    out[:] = 0.0
+    for c in range(cols.shape[0]):
+        col = cols[c]
+        for p in range(indptr[col], indptr[col + 1]):
+            r = indices[p]
+            a = data[p]
+            for j in range(k):
+                out[r, j] += a * P[c, j]

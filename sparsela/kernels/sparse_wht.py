@@ -1,0 +1,328 @@
+"""Peeling decoder of the sparse Walsh-Hadamard transform (private kernels).
+
+Notation (ALGORITHMS.md section 2). ``N = 2**n``, indices are n-bit integers.
+Stage ``c`` uses an invertible GF(2) matrix ``G_c = [M_c | Delta_c]`` (``n x n``,
+columns stored as n-bit integer masks): ``M_c`` (``n x b``) subsamples,
+``Delta_c`` (``n x (n-b)``) holds the informative delay directions. Its bins
+(``B = 2**b`` of them) observe, for each delay ``d``,
+
+    U[c, j, p] = sum_{k : M_c^T k = j} X[k] * (-1)**<d_{c,p}, k>  (+ noise)
+
+Delays are laid out in ``n_chains`` chains of ``D = n - b + 1``: chain ``q``
+holds ``r_q`` then ``r_q ^ delta_i`` for ``i < n - b``, so that the sign
+flip between the two reveals bit ``i`` of ``Delta_c^T k``; with the bin index
+``j = M_c^T k`` this gives ``G_c^T k`` and ``k = (G_c^T)^{-1} [j; bits]``.
+
+Kernels here work on raw arrays only:
+
+* ``U`` : complex128 ``(C, B, P)`` bin observations, modified in place
+  (the residual after peeling);
+* ``kmap`` : int64 ``(C, n)`` columns of ``(G_c^T)^{-1}``;
+* ``mcols`` : int64 ``(C, b)`` columns of ``M_c`` (the hash);
+* ``dmasks`` : int64 ``(C, P)`` delays.
+
+Classification of a bin (soft chain detector, ALGORITHMS.md section 2.4):
+``E = ||U||^2``; zero-ton if ``E <= tau0``; otherwise detect ``k``, fit the
+least-squares amplitude ``a = s_k^T U / P`` and the residual
+``r = ||U - a s_k||^2``: multi-ton if ``r > tau1``, single-ton if
+``P |a|^2 >= e_min``, zero-ton otherwise (noise-level energy explained by one
+signature).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numba import types as nbtypes
+from numba.typed import Dict
+
+__all__ = [
+    "ZERO_TON",
+    "MULTI_TON",
+    "SINGLE_TON",
+    "bin_hash",
+    "gf2_dual_basis",
+    "classify_bins",
+    "peel",
+]
+
+ZERO_TON = 0
+SINGLE_TON = 1
+MULTI_TON = 2
+
+
+@njit(cache=True, inline="always")
+def _parity(x):
+    x ^= x >> 32
+    x ^= x >> 16
+    x ^= x >> 8
+    x ^= x >> 4
+    x ^= x >> 2
+    x ^= x >> 1
+    return x & 1
+
+
+@njit(cache=True, inline="always")
+def _sign(mask, k):
+    return 1.0 - 2.0 * _parity(mask & k)
+
+
+@njit(cache=True)
+def _hash(mcols, c, k):
+    j = 0
+    for t in range(mcols.shape[1]):
+        j |= _parity(mcols[c, t] & k) << t
+    return j
+
+
+@njit(cache=True)
+def gf2_dual_basis(cols):
+    """Columns of ``(G^T)^{-1}`` for the GF(2) matrix ``G`` with integer column
+    masks ``cols`` (``n <= 62``); returns ``(ok, dual)``, ``ok`` False when
+    ``G`` is singular.
+
+    Gauss-Jordan elimination on the rows of ``G^T`` (= ``cols``) augmented
+    with the identity: at the end row ``t`` reads ``e_t^T = a_t^T G^T``, so
+    the ``a_t`` are the rows of ``(G^T)^{-1}``, transposed into columns.
+    """
+    n = cols.size
+    rows = cols.copy()
+    aug = np.empty(n, dtype=np.int64)
+    for t in range(n):
+        aug[t] = 1 << t
+    for bit in range(n):
+        piv = -1
+        for i in range(bit, n):
+            if (rows[i] >> bit) & 1:
+                piv = i
+                break
+        if piv < 0:
+            return False, aug
+        rows[bit], rows[piv] = rows[piv], rows[bit]
+        aug[bit], aug[piv] = aug[piv], aug[bit]
+        for i in range(n):
+            if i != bit and (rows[i] >> bit) & 1:
+                rows[i] ^= rows[bit]
+                aug[i] ^= aug[bit]
+    dual = np.zeros(n, dtype=np.int64)
+    for r in range(n):
+        for t in range(n):
+            dual[t] |= ((aug[r] >> t) & 1) << r
+    return True, dual
+
+
+@njit(cache=True)
+def bin_hash(mcols, k):
+    """Bin ``M_c^T k`` of every index of ``k`` in every stage: ``(C, len(k))``."""
+    C = mcols.shape[0]
+    out = np.empty((C, k.size), dtype=np.int64)
+    for c in range(C):
+        for i in range(k.size):
+            out[c, i] = _hash(mcols, c, k[i])
+    return out
+
+
+@njit(cache=True)
+def _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin):
+    """Return (type, k, a, energy) for bin ``(c, j)``."""
+    P = U.shape[2]
+    n = kmap.shape[1]
+    D = n - b + 1
+    E = 0.0
+    for p in range(P):
+        u = U[c, j, p]
+        E += u.real * u.real + u.imag * u.imag
+    if E <= tau0:
+        return ZERO_TON, -1, 0j, E
+    v = j
+    for i in range(n - b):
+        acc = 0.0
+        for q in range(n_chains):
+            p0 = q * D
+            u0 = U[c, j, p0]
+            u1 = U[c, j, p0 + 1 + i]
+            acc += u0.real * u1.real + u0.imag * u1.imag
+        if acc < 0.0:
+            v |= 1 << (b + i)
+    k = 0
+    for t in range(n):
+        if (v >> t) & 1:
+            k ^= kmap[c, t]
+    a = 0j
+    for p in range(P):
+        a += _sign(dmasks[c, p], k) * U[c, j, p]
+    a /= P
+    r = 0.0
+    for p in range(P):
+        e = U[c, j, p] - _sign(dmasks[c, p], k) * a
+        r += e.real * e.real + e.imag * e.imag
+    if r > tau1:
+        return MULTI_TON, k, a, E
+    if P * (a.real * a.real + a.imag * a.imag) < emin:
+        return ZERO_TON, -1, 0j, E
+    return SINGLE_TON, k, a, E
+
+
+@njit(cache=True)
+def classify_bins(U, kmap, dmasks, n_chains, b, tau0, tau1, emin):
+    """Classify every bin: returns ``types, ks, amplitudes`` of shape ``(C, B)``."""
+    C, B, _ = U.shape
+    types = np.empty((C, B), dtype=np.int64)
+    ks = np.empty((C, B), dtype=np.int64)
+    amps = np.empty((C, B), dtype=np.complex128)
+    for c in range(C):
+        for j in range(B):
+            t, k, a, _ = _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin)
+            types[c, j] = t
+            ks[c, j] = k
+            amps[c, j] = a
+    return types, ks, amps
+
+
+@njit(cache=True)
+def _projection(U, c, j, dmasks, k):
+    P = U.shape[2]
+    a = 0j
+    for p in range(P):
+        a += _sign(dmasks[c, p], k) * U[c, j, p]
+    return a / P
+
+
+@njit(cache=True)
+def _subtract(U, mcols, dmasks, k, a, changed):
+    C, _, P = U.shape
+    for c in range(C):
+        j = _hash(mcols, c, k)
+        for p in range(P):
+            U[c, j, p] -= _sign(dmasks[c, p], k) * a
+        changed[c, j] = True
+
+
+@njit(cache=True)
+def _verified(U, mcols, dmasks, c0, k, a):
+    """Peeling ``a`` at ``k`` lowers the energy of its bin in at least half of
+    the other stages (rounded up).
+
+    ``||V - a s||^2 < ||V||^2`` iff ``Re(conj(a) s^T V / P) > |a|^2 / 2``. A
+    false single-ton hits unrelated bins and raises their energy; a true one
+    can fail the test only in a stage where it collides with a larger
+    coefficient of strongly anti-correlated signature, hence the majority.
+    """
+    C = U.shape[0]
+    need = C // 2
+    half = 0.5 * (a.real * a.real + a.imag * a.imag)
+    n_ok = 0
+    for c in range(C):
+        if c == c0:
+            continue
+        j = _hash(mcols, c, k)
+        pr = _projection(U, c, j, dmasks, k)
+        if a.real * pr.real + a.imag * pr.imag > half:
+            n_ok += 1
+    return n_ok >= need
+
+
+@njit(cache=True)
+def _count_unexplained(U, kmap, dmasks, n_chains, b, tau0, tau1, emin):
+    n_left = 0
+    for c in range(U.shape[0]):
+        for j in range(U.shape[1]):
+            t, _, _, _ = _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin)
+            if t != ZERO_TON:
+                n_left += 1
+    return n_left
+
+
+@njit(cache=True)
+def peel(
+    U, kmap, mcols, dmasks, n_chains, b, tau0, tau1, emin, verify, max_iter, n_refine
+):
+    """Peeling decoder; ``U`` is overwritten with the residual.
+
+    Rounds visit the bins changed since their last visit (all bins at first).
+    A single-ton ``(k, a)`` is subtracted from its bin in every stage (for a
+    ``k`` already decoded, ``a`` is a correction added to it). With
+    ``verify`` a single-ton is peeled only if that lowers the energy of its
+    bin in most other stages (else it is retried next round). Stops when a
+    round peels nothing or after ``max_iter`` rounds. Then, if every bin is
+    explained, ``n_refine`` least-squares sweeps re-fit every amplitude on the
+    residual of all its bins.
+
+    Returns
+    -------
+    ks : int64 array, decoded indices (natural order, unsorted)
+    amps : complex128 array, their amplitudes
+    n_rounds : int, peeling rounds run
+    peeled : int64 array (n_rounds,), single-tons peeled per round
+    n_left : int, bins that are not zero-tons at the end
+    stalled : bool, True if the round limit was hit while still peeling
+    """
+    C, B, _ = U.shape
+    changed = np.ones((C, B), dtype=np.bool_)
+    index = Dict.empty(key_type=nbtypes.int64, value_type=nbtypes.int64)
+    cap = 16
+    ks = np.empty(cap, dtype=np.int64)
+    amps = np.empty(cap, dtype=np.complex128)
+    n_found = 0
+    peeled = np.zeros(max(max_iter, 1), dtype=np.int64)
+    n_rounds = 0
+    progress = True
+    while progress and n_rounds < max_iter:
+        progress = False
+        count = 0
+        for c in range(C):
+            for j in range(B):
+                if not changed[c, j]:
+                    continue
+                changed[c, j] = False
+                t, k, a, _ = _classify(
+                    U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin
+                )
+                if t != SINGLE_TON:
+                    continue
+                if verify and not _verified(U, mcols, dmasks, c, k, a):
+                    changed[c, j] = True
+                    continue
+                if k in index:
+                    amps[index[k]] += a
+                else:
+                    if n_found == cap:
+                        cap *= 2
+                        ks2 = np.empty(cap, dtype=np.int64)
+                        amps2 = np.empty(cap, dtype=np.complex128)
+                        ks2[:n_found] = ks[:n_found]
+                        amps2[:n_found] = amps[:n_found]
+                        ks = ks2
+                        amps = amps2
+                    index[k] = n_found
+                    ks[n_found] = k
+                    amps[n_found] = a
+                    n_found += 1
+                _subtract(U, mcols, dmasks, k, a, changed)
+                count += 1
+                progress = True
+        peeled[n_rounds] = count
+        n_rounds += 1
+    stalled = progress
+    n_left = _count_unexplained(U, kmap, dmasks, n_chains, b, tau0, tau1, emin)
+    if n_left == 0 and n_refine > 0:
+        # least-squares re-fit only once everything is explained: with
+        # unresolved multi-tons left it would leak them into the amplitudes
+        for _ in range(n_refine):
+            for i in range(n_found):
+                k = ks[i]
+                d = 0j
+                for c in range(C):
+                    d += _projection(U, c, _hash(mcols, c, k), dmasks, k)
+                d /= C
+                amps[i] += d
+                _subtract(U, mcols, dmasks, k, d, changed)
+        n_left = _count_unexplained(U, kmap, dmasks, n_chains, b, tau0, tau1, emin)
+    return (
+        ks[:n_found].copy(),
+        amps[:n_found].copy(),
+        n_rounds,
+        peeled[:n_rounds].copy(),
+        n_left,
+        stalled,
+    )

@@ -1,0 +1,486 @@
+"""Sub-linear sparse Walsh-Hadamard transform: SPRIGHT and SparseFHT."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy.special import gammainccinv
+
+from .._result import SparseWHTResult
+from .._validation import (
+    check_array,
+    check_positive_int,
+    check_power_of_two,
+    check_scalar,
+)
+from ..kernels.sparse_wht import gf2_dual_basis, peel
+from ..kernels.wht import ORDERINGS, fwht_along_axis
+
+__all__ = ["sparse_wht"]
+
+METHODS = ("spright", "sparsefht")
+HASHINGS = ("random", "bits")
+MAX_BITS = 62
+#: default number of random-offset delay chains of SPRIGHT
+DEFAULT_CHAINS = 5
+#: false-alarm probability of the zero-ton test, over all bins of one call
+FALSE_ALARM = 1e-3
+#: noise floor, in units of the precision's machine epsilon (amplitude)
+FLOOR_EPS = 100.0
+
+
+# ---------------------------------------------------------------------------
+# stage design (n <= 62 bits, GF(2) matrices as arrays of integer column masks)
+# ---------------------------------------------------------------------------
+
+
+def _stage_matrices(n, b, n_stages, hashing, rng):
+    """Columns of ``G_c`` and of ``(G_c^T)^{-1}`` for every stage: two int64
+    arrays of shape ``(C, n)``."""
+    if hashing == "bits":
+        # SparseFHT deterministic design: bucket = b cyclic bits from a_c
+        G = np.empty((n_stages, n), dtype=np.int64)
+        for c in range(n_stages):
+            a_c = round(c * n / n_stages)
+            G[c] = [1 << ((a_c + t) % n) for t in range(n)]
+        return G, G.copy()  # permutation matrices: (G^T)^{-1} = G
+    # uniform on GL(n, 2): keep the invertible ones among random draws
+    # (about 29% of them), drawn in batches to keep the overhead low
+    G = np.empty((n_stages, n), dtype=np.int64)
+    K = np.empty((n_stages, n), dtype=np.int64)
+    c = 0
+    while c < n_stages:
+        cand = rng.integers(0, 1 << n, size=(4 * n_stages + 8, n), dtype=np.int64)
+        for cols in cand:
+            ok, dual = gf2_dual_basis(cols)
+            if ok:
+                G[c], K[c] = cols, dual
+                c += 1
+                if c == n_stages:
+                    break
+    return G, K
+
+
+def _subsample_bases(G, b):
+    """``M_c l`` for every stage and every ``l < 2**b``: shape ``(C, B)``."""
+    C = G.shape[0]
+    ell = np.arange(1 << b, dtype=np.int64)
+    base = np.zeros((C, 1 << b), dtype=np.int64)
+    for t in range(b):
+        base ^= ((ell >> t) & 1)[None, :] * G[:, t : t + 1]
+    return base
+
+
+def _delay_masks(G, b, n, n_chains, noiseless, rng):
+    """Delays ``(C, n_chains * (n - b + 1))``: chains ``r_q, r_q ^ delta_i``."""
+    C = G.shape[0]
+    D = n - b + 1
+    d = np.zeros((C, n_chains, D), dtype=np.int64)
+    if not noiseless:
+        d[:, :, 0] = rng.integers(0, 1 << n, size=(C, n_chains), dtype=np.int64)
+    d[:, :, 1:] = d[:, :, :1] ^ G[:, None, b:]
+    return d.reshape(C, n_chains * D)
+
+
+# ---------------------------------------------------------------------------
+# orderings of the output index
+# ---------------------------------------------------------------------------
+
+
+def _bitrev(k, n):
+    out = np.zeros_like(k)
+    for t in range(n):
+        out |= ((k >> t) & 1) << (n - 1 - t)
+    return out
+
+
+def _natural_to_ordered(k, n, ordering):
+    """Index ``s`` of natural row ``k`` in ``ordering`` (inverse permutation)."""
+    if ordering == "natural":
+        return k
+    r = _bitrev(k, n)
+    if ordering == "dyadic":
+        return r
+    # sequency: k = bitrev(gray(s)) -> s = gray^{-1}(bitrev(k)) (prefix xor)
+    shift = 1
+    while shift < n:
+        r = r ^ (r >> shift)
+        shift *= 2
+    return r
+
+
+# ---------------------------------------------------------------------------
+# thresholds
+# ---------------------------------------------------------------------------
+
+
+def _zero_quantile(P, is_complex, n_bins):
+    """``tau / nu^2`` such that a noise-only bin exceeds it with probability
+    ``FALSE_ALARM / n_bins``: ``||U||^2 / nu^2`` is Gamma(P, 1) for complex
+    noise and ``2 Gamma(P/2, 1)`` for real noise."""
+    y = FALSE_ALARM / n_bins
+    if is_complex:
+        return float(gammainccinv(P, y))
+    return 2.0 * float(gammainccinv(P / 2.0, y))
+
+
+def _blind_noise_var(E, P, floor, sparsity, n_bins_per_stage):
+    """Per-observation noise variance from the bin energies (C++ SPRIGHT rule).
+
+    Sort the bin energies, accumulate from the smallest until the next one is
+    at least ten times the previous: those are the zero-tons. Without such a
+    jump, use the lowest half of the expected number of zero-tons.
+    """
+    e = np.sort(np.maximum(E.ravel(), P * floor))
+    jumps = np.flatnonzero(e[1:] >= 10.0 * e[:-1])
+    if jumps.size:
+        m = int(jumps[0]) + 1
+    else:
+        frac = math.exp(-sparsity / n_bins_per_stage)
+        m = max(1, int(math.ceil(0.5 * frac * e.size)))
+    return float(np.mean(e[:m])) / P
+
+
+# ---------------------------------------------------------------------------
+# sampling
+# ---------------------------------------------------------------------------
+
+
+def _make_sampler(signal, N):
+    if callable(signal):
+        if N is None:
+            raise ValueError("N must be given when signal is a callable")
+        n = check_power_of_two(N, "N")
+        if n > MAX_BITS:
+            raise ValueError(f"N must be at most 2**{MAX_BITS}, got 2**{n}")
+
+        def sample(idx):
+            try:
+                vals = signal(idx)
+            except Exception as exc:
+                raise ValueError(
+                    f"signal (callable) failed on an int64 index array: {exc}"
+                ) from exc
+            vals = check_array(vals, "signal(idx)", allow_int=True)
+            if vals.shape != idx.shape:
+                raise ValueError(
+                    f"signal(idx) must return an array of shape {idx.shape} "
+                    f"(one sample per index), got shape {vals.shape}"
+                )
+            return vals
+
+        return sample, int(N), n
+    arr = check_array(signal, "signal", ndim=1, allow_int=True, allow_empty=False)
+    n_len = arr.shape[0]
+    if n_len & (n_len - 1):
+        raise ValueError(
+            f"signal must have a power-of-two length, got {n_len}; for a "
+            "function pass a callable and N"
+        )
+    if N is not None:
+        check_positive_int(N, "N")
+        if int(N) != n_len:
+            raise ValueError(f"N={N} does not match len(signal)={n_len}")
+    return (lambda idx: arr[idx]), n_len, n_len.bit_length() - 1
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# public function
+# ---------------------------------------------------------------------------
+
+
+def sparse_wht(
+    signal: Any,
+    N: int | None = None,
+    *,
+    sparsity: int,
+    method: str = "spright",
+    normalized: bool = False,
+    ordering: str = "natural",
+    snr_db: float | None = None,
+    stages: int | None = None,
+    bins: int | None = None,
+    delays: str | int = "auto",
+    hashing: str = "auto",
+    max_iter: int = 100,
+    return_dense: bool = False,
+    random_state: Any = None,
+) -> SparseWHTResult:
+    """Sparse Walsh-Hadamard transform from a sub-linear number of samples.
+
+    Recovers the ``K`` non-zero coefficients of ``X = fwht(x, normalized=...,
+    ordering=...)`` by reading ``O(K log N)`` samples of ``x`` (SPRIGHT, or
+    the noiseless SparseFHT design) instead of all ``N``.
+
+    Parameters
+    ----------
+    signal : array_like of shape (N,) or callable
+        The time-domain signal ``x`` (one signal, real or complex; ``N`` a
+        power of two), or a function returning ``x[idx]`` for an int64 array
+        ``idx`` of indices in ``[0, N)`` (same shape out as in), so that a
+        signal of ``2**40`` points never has to be held in memory.
+    N : int, optional
+        Length of the signal; required with a callable (a power of two, at
+        most ``2**62``), checked against ``len(signal)`` otherwise.
+    sparsity : int
+        Target number ``K`` of non-zero coefficients, ``1 <= K < N``. Sets
+        the default number of bins; the decoder finds up to about
+        ``2.4 B`` coefficients (3 stages) whatever ``K`` says.
+    method : {"spright", "sparsefht"}, default="spright"
+        ``"spright"``: robust design for noisy samples (random hashing,
+        random-offset delay chains, soft detector, blind noise estimation,
+        single-ton re-verification). ``"sparsefht"``: the noiseless design of
+        Scheibler et al. (deterministic bit-window hashing, ``n - b + 1``
+        delays per stage, no re-verification): fewest samples, exact data.
+    normalized : bool, default=False
+        Convention of the coefficients, as in :func:`~sparsela.fwht`:
+        ``X = H x`` (False) or ``X = H x / sqrt(N)`` (True).
+    ordering : {"natural", "sequency", "dyadic"}, default="natural"
+        Index order of the coefficients, as in :func:`~sparsela.fwht`.
+    snr_db : float, optional
+        Known signal-to-noise ratio: average power of one non-zero
+        coefficient over the total noise power, both in the orthonormal
+        transform domain (equivalently the time-domain SNR
+        ``||x_clean||^2 / ||w||^2`` divided by ``K``). Sets the noise level
+        of the thresholds; when omitted SPRIGHT estimates it blindly from the
+        bins and SparseFHT assumes noiseless data.
+    stages : int, optional
+        Number ``C`` of subsampling stages (default 3; peeling succeeds up to
+        a load ``K/B`` of 2.455 with 3 stages, 3.089 with 4).
+    bins : int, optional
+        Bins per stage ``B`` (a power of two, at most ``N``); default the
+        smallest power of two ``>= K``.
+    delays : {"auto", "noiseless"} or int, default="auto"
+        ``"noiseless"``: one chain ``{0, delta_1, ..., delta_{n-b}}`` per
+        stage; an int: that many chains with random offsets (robust to noise;
+        the samples grow in proportion). ``"auto"``: noiseless for SparseFHT,
+        5 chains for SPRIGHT.
+    hashing : {"auto", "random", "bits"}, default="auto"
+        Subsampling matrices: random invertible GF(2) matrices (robust to
+        structured supports; SPRIGHT's default) or cyclic windows of ``b``
+        index bits (SparseFHT's deterministic design and default; fine for
+        random supports, fails on supports concentrated in few bits).
+    max_iter : int, default=100
+        Maximal number of peeling rounds.
+    return_dense : bool, default=False
+        Also return the dense length-``N`` coefficient vector in ``x``.
+    random_state : int, Generator or None, default=None
+        Seed of the random hashing matrices and delay offsets.
+
+    Returns
+    -------
+    result : SparseWHTResult
+        ``support`` (sorted int64 indices in ``ordering``), ``coefficients``
+        (their values; real for real input, float32/complex64 precision kept),
+        ``x`` (dense coefficients with ``return_dense=True``, else None),
+        ``n_samples`` (samples read, ``C * P * B``, repeats included),
+        ``n_iter`` (peeling rounds), ``converged`` (every bin explained at the
+        end: no multi-ton or unpeeled single-ton left), ``status`` (0
+        converged, 1 round limit reached while still peeling, 3 peeling
+        stalled with unexplained bins), ``message``, ``residual_norm`` (RMS
+        over the observations of the bin residual, in the coefficients'
+        normalisation; noise level when all is explained) and ``history``
+        (``peeled``: single-tons peeled per round; ``noise_var``: the
+        per-observation noise variance used; ``bins``, ``stages``,
+        ``delays_per_stage``).
+
+    Raises
+    ------
+    ValueError
+        For ``sparsity >= N``, a length or ``N`` that is not a power of two,
+        a callable returning the wrong shape or NaN/Inf, unknown options.
+    TypeError
+        For non-numeric samples or options of the wrong type.
+
+    Notes
+    -----
+    Stage ``c`` reads ``u[l] = x[M_c l ^ d]`` for ``l < B = 2**b`` and each
+    delay ``d``; by the aliasing property (ALGORITHMS.md 2.2),
+    ``(N / B) FWHT_B(u)[j] = sum_{k: M_c^T k = j} X[k] (-1)**<d, k>``: every
+    bin sums the coefficients hashed to it, signed by the delay. A bin with a
+    single coefficient (single-ton) reveals its index bit by bit from the
+    sign flips between delays ``r`` and ``r ^ delta_i``, and its value by
+    least squares; it is then subtracted from its bins in the other stages
+    (peeling), which turns multi-tons into single-tons. The decoding is a
+    peeling decoder on a random sparse graph: it succeeds with high
+    probability while the load ``K/B`` is below the density-evolution
+    threshold (2.455 for 3 stages, 3.089 for 4).
+
+    Samples: ``C * P * B`` with ``P = chains * (n - b + 1)``; time:
+    ``C P B log B`` for the small transforms plus ``O(K C P n)`` for peeling.
+    The transform is computed in double precision; ``float32`` input keeps
+    ``float32`` output and sets the detection floor at ``100 eps32``.
+
+    A failed decode (load above the threshold, SNR too low) is reported by
+    ``converged=False`` and ``message``; the coefficients found so far are
+    returned but should not be trusted.
+
+    References
+    ----------
+    .. [1] R. Scheibler, S. Haghighatshoar, M. Vetterli, "A Fast Hadamard
+       Transform for Signals With Sublinear Sparsity in the Transform
+       Domain", IEEE Trans. Inf. Theory 61(4), 2115-2132, 2015.
+    .. [2] X. Li, J. K. Bradley, S. Pawar, K. Ramchandran, "SPRIGHT: A Fast
+       and Robust Framework for Sparse Walsh-Hadamard Transform",
+       arXiv:1508.06336, 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.solvers.fwht import fwht
+    >>> from sparsela.solvers.sparse_wht import sparse_wht
+    >>> N = 2**16
+    >>> X = np.zeros(N)
+    >>> X[[3, 1000, 40000]] = [2.0, -1.0, 0.5]
+    >>> x = fwht(X) / N                      # so that fwht(x) == X
+    >>> res = sparse_wht(x, sparsity=3, random_state=0)
+    >>> res.support, res.coefficients
+    (array([    3,  1000, 40000]), array([ 2. , -1. ,  0.5]))
+    >>> res.converged, res.n_samples < N
+    (True, True)
+
+    A signal given as a function of its index (never stored):
+
+    >>> def f(idx):  # X = 1 at k = 5 and 3 at k = 2**30 + 7 (orthonormal)
+    ...     out = np.zeros(idx.shape)
+    ...     for k, a in [(5, 1.0), (2**30 + 7, 3.0)]:
+    ...         v, par = idx & k, np.zeros_like(idx)
+    ...         while v.any():
+    ...             par ^= v & 1
+    ...             v >>= 1
+    ...         out += a * (1 - 2 * par)
+    ...     return out * 2**-20                  # 1 / sqrt(N)
+    >>> res = sparse_wht(f, 2**40, sparsity=2, normalized=True, random_state=0)
+    >>> res.support
+    array([         5, 1073741831])
+    >>> np.allclose(res.coefficients, [1.0, 3.0])
+    True
+    """
+    method = _check_choice(method, "method", METHODS)
+    ordering = _check_choice(ordering, "ordering", ORDERINGS)
+    if not isinstance(normalized, (bool, np.bool_)):
+        raise TypeError(f"normalized must be a bool, got {normalized!r}")
+    sample, N, n = _make_sampler(signal, N)
+    sparsity = check_positive_int(sparsity, "sparsity")
+    if sparsity >= N:
+        raise ValueError(f"sparsity must be smaller than N={N}, got {sparsity}")
+    C = 4 if stages is None else check_positive_int(stages, "stages")
+    if bins is None:
+        b = min(n, max(0, (sparsity - 1).bit_length()))
+    else:
+        b = check_power_of_two(bins, "bins")
+        if b > n:
+            raise ValueError(f"bins must be at most N={N}, got {bins}")
+    B = 1 << b
+    if delays == "auto":
+        delays = "noiseless" if method == "sparsefht" else DEFAULT_CHAINS
+    if isinstance(delays, str):
+        _check_choice(delays, "delays", ("auto", "noiseless"))
+        n_chains, noiseless = 1, True
+    else:
+        n_chains, noiseless = check_positive_int(delays, "delays"), False
+    hashing = _check_choice(hashing, "hashing", ("auto",) + HASHINGS)
+    if hashing == "auto":
+        hashing = "bits" if method == "sparsefht" else "random"
+    if snr_db is not None:
+        snr_db = float(check_scalar(snr_db, "snr_db"))
+    max_iter = check_positive_int(max_iter, "max_iter")
+    rng = np.random.default_rng(random_state)
+
+    # ---- front end: subsample, small transforms ----------------------------
+    G, kmap = _stage_matrices(n, b, C, hashing, rng)
+    dmasks = _delay_masks(G, b, n, n_chains, noiseless, rng)
+    P = dmasks.shape[1]
+    idx = _subsample_bases(G, b)[:, None, :] ^ dmasks[:, :, None]  # (C, P, B)
+    vals = sample(idx.reshape(-1)).reshape(C * P, B)
+    out_dtype = np.result_type(vals.dtype, np.float32)
+    is_complex = out_dtype.kind == "c"
+    eps = float(np.finfo(out_dtype).eps)
+    U = fwht_along_axis(vals.astype(np.complex128), -1, False, "natural")
+    U *= N / B
+    U = np.ascontiguousarray(U.reshape(C, P, B).transpose(0, 2, 1))
+
+    # ---- noise level and thresholds ------------------------------------------
+    E = np.einsum("cjp,cjp->cj", U.real, U.real) + np.einsum(
+        "cjp,cjp->cj", U.imag, U.imag
+    )
+    e_max = float(E.max()) / P
+    floor = (FLOOR_EPS * eps) ** 2 * e_max
+    if snr_db is not None:
+        rho = 10.0 ** (-snr_db / 10.0)
+        e_tot = float(E.sum()) / (C * P)
+        noise_var = rho * e_tot / ((sparsity + rho) * B)
+    elif method == "spright" and not noiseless:
+        noise_var = _blind_noise_var(E, P, floor, sparsity, B)
+    else:
+        noise_var = 0.0
+    noise_var = max(noise_var, floor)
+    tau = noise_var * _zero_quantile(P, is_complex, C * B)
+    verify = method == "spright" and C > 1
+
+    if e_max == 0.0:
+        ks = np.zeros(0, dtype=np.int64)
+        amps = np.zeros(0, dtype=np.complex128)
+        n_rounds, peeled, n_left, stalled = 0, np.zeros(0, np.int64), 0, False
+    else:
+        ks, amps, n_rounds, peeled, n_left, stalled = peel(
+            U, kmap, G[:, :b].copy(), dmasks, n_chains, b, tau, tau, tau,
+            verify, max_iter, 2 if method == "spright" else 0,
+        )  # fmt: skip
+
+    # ---- result --------------------------------------------------------------
+    keep = P * np.abs(amps) ** 2 >= tau
+    ks, amps = ks[keep], amps[keep]
+    scale = 1.0 / math.sqrt(N) if normalized else 1.0
+    support = _natural_to_ordered(ks, n, ordering)
+    order = np.argsort(support)
+    support = support[order]
+    coefs = amps[order] * scale
+    coefs = coefs.astype(out_dtype) if is_complex else coefs.real.astype(out_dtype)
+    residual = math.sqrt(float(np.sum(np.abs(U) ** 2)) / (C * P)) * scale
+    if stalled:
+        status, converged = 1, False
+        message = (
+            f"peeling still progressing after max_iter={max_iter} rounds; "
+            f"{n_left} bins unexplained"
+        )
+    elif n_left:
+        status, converged = 3, False
+        message = (
+            f"peeling stalled with {n_left} of {C * B} bins unexplained "
+            f"(load K/B too high for {C} stages, or SNR too low): "
+            "the coefficients found are incomplete"
+        )
+    else:
+        status, converged = 0, True
+        message = f"all {C * B} bins explained by {support.size} coefficients"
+    x = None
+    if return_dense:
+        x = np.zeros(N, dtype=out_dtype)
+        x[support] = coefs
+    return SparseWHTResult(
+        x=x,
+        converged=converged,
+        status=status,
+        message=message,
+        n_iter=int(n_rounds),
+        residual_norm=residual,
+        history={
+            "peeled": [int(v) for v in peeled],
+            "noise_var": [noise_var * scale**2],
+            "bins": [B],
+            "stages": [C],
+            "delays_per_stage": [P],
+        },
+        support=support,
+        coefficients=coefs,
+        n_samples=int(C * P * B),
+    )
