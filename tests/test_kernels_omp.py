@@ -54,7 +54,9 @@ def test_omp_gram_matches_reference(rng, dtype, mode):
     for s in range(alpha0.shape[0]):
         t = out["n_atoms"][s]
         np.testing.assert_array_equal(out["support"][s, :t], sup_ref[s])
-        np.testing.assert_allclose(out["coef"][s, :t], coef_ref[s], rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(
+            out["coef"][s, :t], coef_ref[s], rtol=rtol, atol=rtol
+        )
     np.testing.assert_allclose(out["res2"], res_ref, rtol=10 * rtol, atol=rtol)
     expected = K.STOP_BUDGET if mode == "n_nonzero" else K.STOP_TOL
     assert (out["stop"] == expected).all()

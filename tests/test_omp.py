@@ -42,7 +42,7 @@ def test_matches_sklearn_n_nonzero(rng, precompute):
     A, _, Y = sparse_problem(rng)
     res = omp(A, Y, n_nonzero=8, precompute=precompute)
     expected = orthogonal_mp(A, Y, n_nonzero_coefs=8)
-    for got, exp in zip(supports(res.x), supports(expected)):
+    for got, exp in zip(supports(res.x), supports(expected), strict=True):
         np.testing.assert_array_equal(got, exp)
     np.testing.assert_allclose(res.x, expected, rtol=0, atol=1e-8)
     assert res.converged.all() and (res.n_iter == 8).all()
@@ -60,7 +60,7 @@ def test_matches_sklearn_tol(rng, precompute):
     tol_ = 0.05 * float(np.median(np.sum(Y**2, axis=0)))
     res = omp(A, Y, tol=tol_, precompute=precompute)
     expected = orthogonal_mp(A, Y, tol=tol_)
-    for got, exp in zip(supports(res.x), supports(expected)):
+    for got, exp in zip(supports(res.x), supports(expected), strict=True):
         np.testing.assert_array_equal(got, exp)
     np.testing.assert_allclose(res.x, expected, rtol=0, atol=1e-8)
     assert (res.residual_norm**2 <= tol_ * (1 + 1e-10)).all()
@@ -118,7 +118,9 @@ def test_batch_equals_single(rng, dtype, precompute):
         np.testing.assert_array_equal(one.support, batch.support[j])
         np.testing.assert_allclose(one.x, batch.x[:, j], rtol=tol(dtype), atol=0)
         assert one.n_iter == batch.n_iter[j]
-        assert one.residual_norm == pytest.approx(batch.residual_norm[j], rel=tol(dtype))
+        assert one.residual_norm == pytest.approx(
+            batch.residual_norm[j], rel=tol(dtype)
+        )
         assert isinstance(one.converged, bool) and isinstance(one.status, int)
 
 
@@ -126,7 +128,7 @@ def test_gram_and_operator_paths_agree(rng, dtype):
     A, _, Y = sparse_problem(rng, dtype, m=32, n=60, s=9, k=4)
     g = omp(A, Y, n_nonzero=6, precompute=True)
     o = omp(A, Y, n_nonzero=6, precompute=False)
-    for a, b in zip(g.support, o.support):
+    for a, b in zip(g.support, o.support, strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(g.x, o.x, rtol=tol(dtype), atol=tol(dtype))
     np.testing.assert_allclose(g.residual_norm, o.residual_norm, rtol=tol(dtype))
@@ -134,12 +136,14 @@ def test_gram_and_operator_paths_agree(rng, dtype):
 
 @pytest.mark.parametrize("kind", ["real", "complex"])
 def test_float32_agrees_with_float64(rng, kind):
-    d64, d32 = (np.float64, np.float32) if kind == "real" else (np.complex128, np.complex64)
+    d64, d32 = (
+        (np.float64, np.float32) if kind == "real" else (np.complex128, np.complex64)
+    )
     A, X, Y = sparse_problem(rng, d64, m=48, n=96, s=40, k=5, snr_db=60)
     r64 = omp(A, Y, n_nonzero=5)
     r32 = omp(A.astype(d32), Y.astype(d32), n_nonzero=5)
     assert r32.x.dtype == d32 and r64.x.dtype == d64
-    for a, b in zip(r32.support, r64.support):
+    for a, b in zip(r32.support, r64.support, strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(r32.x, r64.x, rtol=0, atol=tol(d32) * np.abs(X).max())
     np.testing.assert_allclose(r32.residual_norm, r64.residual_norm, rtol=2e-3)
@@ -176,7 +180,7 @@ def test_chunking_does_not_change_results(rng, monkeypatch):
     chunked_op = omp(A, Y, n_nonzero=5, precompute=False)
     # BLAS may round a product of fewer columns differently: compare to 1e-12
     for a, b in ((full, chunked), (full_op, chunked_op)):
-        for sa, sb in zip(a.support, b.support):
+        for sa, sb in zip(a.support, b.support, strict=True):
             np.testing.assert_array_equal(sa, sb)
         np.testing.assert_allclose(a.x, b.x, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(a.residual_norm, b.residual_norm, rtol=1e-12)
@@ -231,7 +235,7 @@ def test_kronecker_operator(rng, dtype, precompute):
     Y = np.stack([dense @ x, dense @ np.roll(x, 5)], axis=1)
     res = omp(op, Y, n_nonzero=3, precompute=precompute)
     ref_res = omp(dense, Y, n_nonzero=3, precompute=False)
-    for a, b in zip(res.support, ref_res.support):
+    for a, b in zip(res.support, ref_res.support, strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(res.x, ref_res.x, rtol=tol(dtype), atol=tol(dtype))
 
@@ -242,7 +246,9 @@ def test_subsampled_hadamard_recovers_sparse_signal(rng, precompute):
     rows = np.sort(rng.choice(N, M, replace=False))
     op = Restriction(N, rows) @ WalshHadamard(N)
     x = np.zeros(N)
-    x[rng.choice(N, 6, replace=False)] = rng.choice([-1.0, 1.0], 6) * rng.uniform(1, 2, 6)
+    x[rng.choice(N, 6, replace=False)] = rng.choice([-1.0, 1.0], 6) * rng.uniform(
+        1, 2, 6
+    )
     res = omp(op, op @ x, n_nonzero=6, precompute=precompute)
     np.testing.assert_allclose(res.x, x, atol=1e-10)
     assert res.converged
@@ -438,7 +444,7 @@ def test_mp_stops_and_path(rng, precompute):
     # MP converges towards the least-squares fit: residual decreases with steps
     r = [mp(A, Y[:, 0], max_iter=t, precompute=precompute).residual_norm
          for t in (1, 5, 20, 80)]  # fmt: skip
-    assert all(a > b for a, b in zip(r, r[1:]))
+    assert all(a > b for a, b in zip(r, r[1:], strict=False))
 
 
 def test_mp_orthonormal_dictionary_equals_omp(rng):
@@ -447,3 +453,18 @@ def test_mp_orthonormal_dictionary_equals_omp(rng):
     a = mp(Q, Y, n_nonzero=6)
     b = omp(Q, Y, n_nonzero=6)
     np.testing.assert_allclose(a.x, b.x, atol=1e-12)
+
+
+def test_auto_precompute_choice(rng):
+    # many signals on an explicit A: Gram path; one signal or an operator: not
+    A = rng.standard_normal((256, 1024))
+    atoms, _, _ = omp_module._setup(A, np.zeros(256))
+    assert omp_module._use_gram("auto", atoms, 2000, 16, mp=False)
+    assert not omp_module._use_gram("auto", atoms, 1, 16, mp=False)
+    assert omp_module._use_gram(True, atoms, 1, 16, mp=False)
+    op_atoms, _, _ = omp_module._setup(
+        Kronecker(A[:16, :32], A[:16, :32]), np.zeros(256)
+    )
+    assert op_atoms.kind == "operator"
+    assert not omp_module._use_gram("auto", op_atoms, 10**6, 16, mp=False)
+    assert omp_module._use_gram(True, op_atoms, 1, 16, mp=False)

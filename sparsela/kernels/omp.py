@@ -151,6 +151,7 @@ def _update_block(g, U, tn, k, inv, zt, alpha, score, w):
             ab[i] = a
             sb[i] = _abs2(a)
 
+
 @njit(cache=True)
 def _omp_one(
     G,

@@ -236,7 +236,7 @@ def omp_gram(G, alpha0, norms2, n_nonzero, tol=None):
     coefficients and the array of ``||r||^2``.
     """
     supports, coefs, res2 = [], [], []
-    for a0, nrm2 in zip(alpha0, norms2):
+    for a0, nrm2 in zip(alpha0, norms2, strict=True):
         idx, c, res = [], np.zeros(0, dtype=alpha0.dtype), float(nrm2)
         while len(idx) < n_nonzero and not (tol is not None and res <= tol):
             alpha = a0 - G[:, idx] @ c
@@ -283,7 +283,7 @@ def mp_gram(G, alpha0, norms2, n_steps, tol=None, positive=False):
     coefficient vector and ``||r||^2``.
     """
     steps, xs, res2 = [], [], []
-    for a0, nrm2 in zip(alpha0, norms2):
+    for a0, nrm2 in zip(alpha0, norms2, strict=True):
         alpha = a0.copy()
         x = np.zeros_like(a0)
         res = float(nrm2)
@@ -364,3 +364,104 @@ def cols_matmat(A, cols, P):
 
 # ---- sparse WHT peeling (mirrors kernels/sparse_wht.py) -----------------------
 # [section: sparse_wht]
+
+
+def _parity_ref(v):
+    return bin(int(v)).count("1") & 1
+
+
+def sparse_wht_peel_reference(
+    U, kmap, mcols, dmasks, n_chains, b, tau, verify, max_iter, n_refine
+):
+    """Plain-Python twin of :func:`sparsela.kernels.sparse_wht.peel`.
+
+    ``U`` (C, B, P) is copied, not modified. Bin classification: energy test,
+    soft chain detector (bit ``i`` set when ``Re sum_q U[r_q] conj(U[r_q ^
+    delta_i]) < 0``), least-squares amplitude, residual test; rounds over the
+    bins changed since their last visit; verification by energy decrease in
+    at least ``C // 2`` other stages; least-squares refits once all bins are
+    explained. Returns ``(ks, amps, n_rounds, n_left)``.
+    """
+    U = np.array(U, dtype=np.complex128)
+    C, B, P = U.shape
+    n = kmap.shape[1]
+    D = n - b + 1
+
+    def signature(c, k):
+        return np.array([1.0 - 2.0 * _parity_ref(d & k) for d in dmasks[c]])
+
+    def hash_(c, k):
+        return sum(_parity_ref(mcols[c, t] & k) << t for t in range(b))
+
+    def classify(c, j):
+        u = U[c, j]
+        if np.sum(np.abs(u) ** 2) <= tau:
+            return "zero", None, None
+        v = j
+        for i in range(n - b):
+            acc = sum(
+                (u[q * D] * np.conj(u[q * D + 1 + i])).real for q in range(n_chains)
+            )
+            if acc < 0:
+                v |= 1 << (b + i)
+        k = 0
+        for t in range(n):
+            if (v >> t) & 1:
+                k ^= int(kmap[c, t])
+        s = signature(c, k)
+        a = s @ u / P
+        if np.sum(np.abs(u - a * s) ** 2) > tau:
+            return "multi", k, a
+        if P * abs(a) ** 2 < tau:
+            return "zero", None, None
+        return "single", k, a
+
+    def subtract(k, a, changed):
+        for c in range(C):
+            j = hash_(c, k)
+            U[c, j] -= a * signature(c, k)
+            changed[c, j] = True
+
+    def verified(c0, k, a):
+        ok = 0
+        for c in range(C):
+            if c != c0:
+                pr = signature(c, k) @ U[c, hash_(c, k)] / P
+                ok += (np.conj(a) * pr).real > 0.5 * abs(a) ** 2
+        return ok >= C // 2
+
+    decoded = {}
+    changed = np.ones((C, B), dtype=bool)
+    n_rounds, progress = 0, True
+    while progress and n_rounds < max_iter:
+        progress = False
+        for c in range(C):
+            for j in range(B):
+                if not changed[c, j]:
+                    continue
+                changed[c, j] = False
+                kind, k, a = classify(c, j)
+                if kind != "single":
+                    continue
+                if verify and not verified(c, k, a):
+                    changed[c, j] = True
+                    continue
+                decoded[k] = decoded.get(k, 0j) + a
+                subtract(k, a, changed)
+                progress = True
+        n_rounds += 1
+
+    def n_unexplained():
+        return sum(classify(c, j)[0] != "zero" for c in range(C) for j in range(B))
+
+    n_left = n_unexplained()
+    if n_left == 0 and n_refine:
+        for _ in range(n_refine):
+            for k in list(decoded):
+                d = np.mean([signature(c, k) @ U[c, hash_(c, k)] / P for c in range(C)])
+                decoded[k] += d
+                subtract(k, d, changed)
+        n_left = n_unexplained()
+    ks = np.array(list(decoded), dtype=np.int64)
+    amps = np.array([decoded[k] for k in decoded], dtype=np.complex128)
+    return ks, amps, n_rounds, n_left

@@ -40,7 +40,9 @@ __all__ = [
     "ZERO_TON",
     "MULTI_TON",
     "SINGLE_TON",
+    "bin_energies",
     "bin_hash",
+    "first_invertible",
     "gf2_dual_basis",
     "classify_bins",
     "peel",
@@ -112,6 +114,38 @@ def gf2_dual_basis(cols):
 
 
 @njit(cache=True)
+def first_invertible(cand, n_stages, G, K, start):
+    """Copy the invertible candidates ``cand[i]`` (rows of column masks) and
+    their dual bases into ``G[start:], K[start:]`` until ``n_stages`` rows are
+    filled; return the number filled."""
+    c = start
+    for i in range(cand.shape[0]):
+        if c == n_stages:
+            break
+        ok, dual = gf2_dual_basis(cand[i])
+        if ok:
+            G[c] = cand[i]
+            K[c] = dual
+            c += 1
+    return c
+
+
+@njit(cache=True)
+def bin_energies(U):
+    """``||U[c, j, :]||^2`` for every bin: ``(C, B)``."""
+    C, B, P = U.shape
+    E = np.zeros((C, B))
+    for c in range(C):
+        for j in range(B):
+            e = 0.0
+            for p in range(P):
+                u = U[c, j, p]
+                e += u.real * u.real + u.imag * u.imag
+            E[c, j] = e
+    return E
+
+
+@njit(cache=True)
 def bin_hash(mcols, k):
     """Bin ``M_c^T k`` of every index of ``k`` in every stage: ``(C, len(k))``."""
     C = mcols.shape[0]
@@ -123,8 +157,27 @@ def bin_hash(mcols, k):
 
 
 @njit(cache=True)
-def _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin):
-    """Return (type, k, a, energy) for bin ``(c, j)``."""
+def _signature(dmasks, c, k, n_chains, D, sig):
+    """``sig[p] = (-1)**<d_{c,p}, k>`` for every delay of stage ``c``.
+
+    With the chain layout, ``<r_q ^ delta_i, k> = <r_q, k> + <delta_i, k>``:
+    ``n_chains + D - 1`` parities instead of one per delay.
+    """
+    r0 = dmasks[c, 0]
+    for i in range(D - 1):  # (-1)**<delta_i, k>, kept in chain 0's slots
+        sig[1 + i] = 1.0 - 2.0 * _parity((dmasks[c, 1 + i] ^ r0) & k)
+    for q in range(n_chains - 1, -1, -1):  # chain 0 last: it overwrites them
+        p0 = q * D
+        s0 = 1.0 - 2.0 * _parity(dmasks[c, p0] & k)
+        sig[p0] = s0
+        for i in range(D - 1):
+            sig[p0 + 1 + i] = s0 * sig[1 + i]
+    return sig
+
+
+@njit(cache=True)
+def _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin, sig):
+    """Return (type, k, a) for bin ``(c, j)``; ``sig`` is a work buffer (P,)."""
     P = U.shape[2]
     n = kmap.shape[1]
     D = n - b + 1
@@ -133,7 +186,7 @@ def _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin):
         u = U[c, j, p]
         E += u.real * u.real + u.imag * u.imag
     if E <= tau0:
-        return ZERO_TON, -1, 0j, E
+        return ZERO_TON, -1, 0j
     v = j
     for i in range(n - b):
         acc = 0.0
@@ -148,31 +201,35 @@ def _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin):
     for t in range(n):
         if (v >> t) & 1:
             k ^= kmap[c, t]
+    _signature(dmasks, c, k, n_chains, D, sig)
     a = 0j
     for p in range(P):
-        a += _sign(dmasks[c, p], k) * U[c, j, p]
+        a += sig[p] * U[c, j, p]
     a /= P
     r = 0.0
     for p in range(P):
-        e = U[c, j, p] - _sign(dmasks[c, p], k) * a
+        e = U[c, j, p] - sig[p] * a
         r += e.real * e.real + e.imag * e.imag
     if r > tau1:
-        return MULTI_TON, k, a, E
+        return MULTI_TON, k, a
     if P * (a.real * a.real + a.imag * a.imag) < emin:
-        return ZERO_TON, -1, 0j, E
-    return SINGLE_TON, k, a, E
+        return ZERO_TON, -1, 0j
+    return SINGLE_TON, k, a
 
 
 @njit(cache=True)
 def classify_bins(U, kmap, dmasks, n_chains, b, tau0, tau1, emin):
     """Classify every bin: returns ``types, ks, amplitudes`` of shape ``(C, B)``."""
-    C, B, _ = U.shape
+    C, B, P = U.shape
+    sig = np.empty(P)
     types = np.empty((C, B), dtype=np.int64)
     ks = np.empty((C, B), dtype=np.int64)
     amps = np.empty((C, B), dtype=np.complex128)
     for c in range(C):
         for j in range(B):
-            t, k, a, _ = _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin)
+            t, k, a = _classify(
+                U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin, sig
+            )
             types[c, j] = t
             ks[c, j] = k
             amps[c, j] = a
@@ -180,26 +237,27 @@ def classify_bins(U, kmap, dmasks, n_chains, b, tau0, tau1, emin):
 
 
 @njit(cache=True)
-def _projection(U, c, j, dmasks, k):
+def _projection(U, c, j, sig):
     P = U.shape[2]
     a = 0j
     for p in range(P):
-        a += _sign(dmasks[c, p], k) * U[c, j, p]
+        a += sig[p] * U[c, j, p]
     return a / P
 
 
 @njit(cache=True)
-def _subtract(U, mcols, dmasks, k, a, changed):
+def _subtract(U, mcols, dmasks, n_chains, D, k, a, changed, sig):
     C, _, P = U.shape
     for c in range(C):
         j = _hash(mcols, c, k)
+        _signature(dmasks, c, k, n_chains, D, sig)
         for p in range(P):
-            U[c, j, p] -= _sign(dmasks[c, p], k) * a
+            U[c, j, p] -= sig[p] * a
         changed[c, j] = True
 
 
 @njit(cache=True)
-def _verified(U, mcols, dmasks, c0, k, a):
+def _verified(U, mcols, dmasks, n_chains, D, c0, k, a, sig):
     """Peeling ``a`` at ``k`` lowers the energy of its bin in at least half of
     the other stages (rounded up).
 
@@ -216,19 +274,27 @@ def _verified(U, mcols, dmasks, c0, k, a):
         if c == c0:
             continue
         j = _hash(mcols, c, k)
-        pr = _projection(U, c, j, dmasks, k)
+        _signature(dmasks, c, k, n_chains, D, sig)
+        pr = _projection(U, c, j, sig)
         if a.real * pr.real + a.imag * pr.imag > half:
             n_ok += 1
     return n_ok >= need
 
 
 @njit(cache=True)
-def _count_unexplained(U, kmap, dmasks, n_chains, b, tau0, tau1, emin):
+def _refresh(U, kmap, dmasks, n_chains, b, tau0, tau1, emin, changed, state, sig):
+    """Re-classify the changed bins; return the number of non-zero-tons."""
+    C, B, _ = U.shape
     n_left = 0
-    for c in range(U.shape[0]):
-        for j in range(U.shape[1]):
-            t, _, _, _ = _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin)
-            if t != ZERO_TON:
+    for c in range(C):
+        for j in range(B):
+            if changed[c, j]:
+                changed[c, j] = False
+                t, _, _ = _classify(
+                    U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin, sig
+                )
+                state[c, j] = t
+            if state[c, j] != ZERO_TON:
                 n_left += 1
     return n_left
 
@@ -257,8 +323,12 @@ def peel(
     n_left : int, bins that are not zero-tons at the end
     stalled : bool, True if the round limit was hit while still peeling
     """
-    C, B, _ = U.shape
+    C, B, P = U.shape
+    D = kmap.shape[1] - b + 1
+    sig = np.empty(P)
+    sig2 = np.empty(P)
     changed = np.ones((C, B), dtype=np.bool_)
+    state = np.zeros((C, B), dtype=np.int8)
     index = Dict.empty(key_type=nbtypes.int64, value_type=nbtypes.int64)
     cap = 16
     ks = np.empty(cap, dtype=np.int64)
@@ -275,12 +345,15 @@ def peel(
                 if not changed[c, j]:
                     continue
                 changed[c, j] = False
-                t, k, a, _ = _classify(
-                    U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin
+                t, k, a = _classify(
+                    U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin, sig
                 )
+                state[c, j] = t
                 if t != SINGLE_TON:
                     continue
-                if verify and not _verified(U, mcols, dmasks, c, k, a):
+                if verify and not _verified(
+                    U, mcols, dmasks, n_chains, D, c, k, a, sig2
+                ):
                     changed[c, j] = True
                     continue
                 if k in index:
@@ -298,26 +371,38 @@ def peel(
                     ks[n_found] = k
                     amps[n_found] = a
                     n_found += 1
-                _subtract(U, mcols, dmasks, k, a, changed)
+                _subtract(U, mcols, dmasks, n_chains, D, k, a, changed, sig2)
                 count += 1
                 progress = True
         peeled[n_rounds] = count
         n_rounds += 1
     stalled = progress
-    n_left = _count_unexplained(U, kmap, dmasks, n_chains, b, tau0, tau1, emin)
+    # bins still flagged were changed after their last visit (or deferred)
+    n_left = _refresh(
+        U, kmap, dmasks, n_chains, b, tau0, tau1, emin, changed, state, sig
+    )
     if n_left == 0 and n_refine > 0:
         # least-squares re-fit only once everything is explained: with
         # unresolved multi-tons left it would leak them into the amplitudes
+        sigs = np.empty((C, P))
+        bins = np.empty(C, dtype=np.int64)
         for _ in range(n_refine):
             for i in range(n_found):
                 k = ks[i]
                 d = 0j
                 for c in range(C):
-                    d += _projection(U, c, _hash(mcols, c, k), dmasks, k)
+                    _signature(dmasks, c, k, n_chains, D, sigs[c])
+                    bins[c] = _hash(mcols, c, k)
+                    d += _projection(U, c, bins[c], sigs[c])
                 d /= C
                 amps[i] += d
-                _subtract(U, mcols, dmasks, k, d, changed)
-        n_left = _count_unexplained(U, kmap, dmasks, n_chains, b, tau0, tau1, emin)
+                for c in range(C):
+                    for p in range(P):
+                        U[c, bins[c], p] -= sigs[c, p] * d
+                    changed[c, bins[c]] = True
+        n_left = _refresh(
+            U, kmap, dmasks, n_chains, b, tau0, tau1, emin, changed, state, sig
+        )
     return (
         ks[:n_found].copy(),
         amps[:n_found].copy(),

@@ -59,6 +59,7 @@ class _Atoms:
         self.shape = tuple(A.shape)
         self.norms = self._column_norms()
         self._normalised = None
+        self._normalised_t = None
 
     # -- basic quantities -----------------------------------------------------
     def _column_norms(self) -> np.ndarray:
@@ -80,7 +81,11 @@ class _Atoms:
     def normalised_dense(self) -> np.ndarray:
         """``A`` with unit-norm columns (dense kind only), cached."""
         if self._normalised is None:
-            self._normalised = np.ascontiguousarray(self.A / self.norms)
+            tol = 4 * np.finfo(self.rdtype).eps
+            if np.all(np.abs(self.norms - 1) <= tol):
+                self._normalised = self.A  # unit-norm atoms already
+            else:
+                self._normalised = np.ascontiguousarray(self.A / self.norms)
         return self._normalised
 
     def columns(self, idx: np.ndarray) -> np.ndarray:
@@ -141,7 +146,9 @@ class _Atoms:
         S = Y.shape[1]
         if self.kind == "dense":
             out = np.empty(S, dtype=self.rdtype)
-            At = np.ascontiguousarray(self.normalised_dense().T)
+            if self._normalised_t is None:
+                self._normalised_t = np.ascontiguousarray(self.normalised_dense().T)
+            At = self._normalised_t
             Yt = np.ascontiguousarray(Y.T)
             nb = _n_blocks(0)
             _k.sparse_residual_norms(At, Yt, support, coef, n_atoms, out, nb)
@@ -177,11 +184,15 @@ def _setup(A: Any, y: Any):
             f"got y of shape {y_arr.shape}"
         )
     if m == 0 or K == 0:
-        raise ValueError(f"A must have at least one row and one column, got {raw.shape}")
+        raise ValueError(
+            f"A must have at least one row and one column, got {raw.shape}"
+        )
     atoms = _Atoms(raw, dtype, kind)
     zero = np.flatnonzero(atoms.norms == 0)
     if zero.size:
-        shown = ", ".join(str(i) for i in zero[:10]) + (", ..." if zero.size > 10 else "")
+        shown = ", ".join(str(i) for i in zero[:10]) + (
+            ", ..." if zero.size > 10 else ""
+        )
         raise ValueError(
             f"A has {zero.size} zero-norm column(s) (atoms) at index {shown}; "
             "every atom must be non-zero"
@@ -204,7 +215,9 @@ def _classify(A: Any):
             raise ValueError(f"A must be 2-dimensional, got shape {A.shape}")
         if A.dtype.kind not in "fc":
             if A.dtype.kind not in "biu":
-                raise TypeError(f"A must have a floating or complex dtype, got {A.dtype}")
+                raise TypeError(
+                    f"A must have a floating or complex dtype, got {A.dtype}"
+                )
             A = A.astype(np.float64)
         A = scipy.sparse.csc_matrix(A)
         if A.data.size and not np.isfinite(A.data).all():
@@ -229,25 +242,33 @@ def _check_tol(tol):
 def _check_precompute(precompute):
     if isinstance(precompute, str):
         if precompute != "auto":
-            raise ValueError(f"precompute must be 'auto', True or False, got {precompute!r}")
+            raise ValueError(
+                f"precompute must be 'auto', True or False, got {precompute!r}"
+            )
         return precompute
     if isinstance(precompute, (bool, np.bool_)):
         return bool(precompute)
     raise TypeError(f"precompute must be 'auto', True or False, got {precompute!r}")
 
 
-def _use_gram(precompute, atoms: _Atoms, n_signals: int, T: int) -> bool:
+def _use_gram(precompute, atoms: _Atoms, n_signals: int, T: int, mp: bool) -> bool:
     if precompute != "auto":
         return precompute
     if atoms.kind == "operator":
         return False
-    K = atoms.shape[1]
-    itemsize = atoms.dtype.itemsize
-    if K * K * itemsize > _GRAM_BYTES:
+    m, K = atoms.shape
+    if K * K * atoms.dtype.itemsize > _GRAM_BYTES:
         return False
-    # forming G costs ~ m K^2; the operator path costs ~ 2 m K T per signal more
-    # than the Gram path (measured crossover on 256 x 1024, T = 16: ~30 signals)
-    return n_signals * max(T, 1) >= K // 4
+    # rough flop counts, calibrated on 256 x 1024 (T=16), 128 x 2048 (T=10) and
+    # 64 x 256 (T=8), where they put the crossover within a factor ~1.5 of the
+    # measured one; 2.5e5 stands for the Python overhead of one batched
+    # iteration of the operator path. Sparse A: products cost nnz, not m K.
+    nnz = atoms.A.nnz if atoms.kind == "sparse" else m * K
+    form_gram = nnz * nnz / m if atoms.kind == "sparse" else 0.5 * m * K * K
+    kernel = K * T if mp else 0.5 * K * T * T  # MP: one O(K) update per step
+    gram = form_gram + n_signals * (nnz + kernel)
+    operator = n_signals * T * nnz + 2.5e5 * T
+    return gram <= operator
 
 
 def _n_blocks(workspace_bytes: int) -> int:
@@ -307,9 +328,10 @@ def omp(
         True: Gram path (Batch-OMP). For a matrix-free operator the Gram
         matrix is formed by applying the operator to ``n`` unit vectors, in
         blocks. False: operator path. "auto": Gram path for explicit ``A``
-        (dense or sparse) when the Gram matrix is at most 1 GiB and the number
-        of signals times ``n_nonzero`` is at least ``n / 4``; operator path
-        otherwise.
+        (dense or sparse) when the Gram matrix takes at most 1 GiB and a rough
+        flop count says it pays (forming it costs about ``m n^2 / 2``, each
+        signal saves about ``n_nonzero m n``: with 256 x 1024 and
+        ``n_nonzero=16`` from about 30 signals on); operator path otherwise.
     return_path : bool, default=False
         Also return the coefficients after each step in ``path``.
 
@@ -418,15 +440,15 @@ def omp(
             )
     T = n_nonzero if n_nonzero is not None else limit
     S = Y.shape[1]
-    gram = _use_gram(precompute, atoms, S, T)
+    gram = _use_gram(precompute, atoms, S, T, mp=False)
     run = _omp_gram if gram else _omp_operator
     out = run(atoms, Y, T, tol, bool(return_path))
     support, coef, n_atoms, res_norm, stop, path = out
     status = _omp_status(stop, tol is not None, n_nonzero is not None)
     return _build_result(
         atoms, support, coef, n_atoms, n_atoms, res_norm, status, stop, path,
-        single, "omp", T,
-    )
+        single, "omp",
+    )  # fmt: skip
 
 
 def _omp_status(stop, tol_active, budget_is_rule):
@@ -471,9 +493,7 @@ def _omp_gram(atoms: _Atoms, Y, T, tol, return_path):
             support[sl], coef[sl], n_atoms[sl], res2[sl], stop[sl], path,
             return_path, nb,
         )  # fmt: skip
-        res_norm[sl] = atoms.residual_norms(
-            Yc, support[sl], coef[sl], n_atoms[sl]
-        )
+        res_norm[sl] = atoms.residual_norms(Yc, support[sl], coef[sl], n_atoms[sl])
         if return_path:
             paths.extend(path)
     return support, coef, n_atoms, res_norm, stop, (paths if return_path else None)
@@ -496,7 +516,9 @@ def _omp_operator(atoms: _Atoms, Y, T, tol, return_path):
     paths = [] if return_path else None
     per_signal = dt.itemsize * (T * m + 2 * K + 3 * m + T * T)
     for sl in _chunks(S, per_signal):
-        out = _omp_operator_chunk(atoms, Y[:, sl], T, tol, eps_corr2, eps_dep, return_path)
+        out = _omp_operator_chunk(
+            atoms, Y[:, sl], T, tol, eps_corr2, eps_dep, return_path
+        )
         support[sl], coef[sl], n_atoms[sl], res_norm[sl], stop[sl], p = out
         if return_path:
             paths.extend(p)
@@ -707,7 +729,7 @@ def mp(
     cap = n_nonzero if n_nonzero is not None else min(K, max_iter)
     cap = min(cap, max_iter)
     S = Y.shape[1]
-    gram = _use_gram(precompute, atoms, S, max_iter)
+    gram = _use_gram(precompute, atoms, S, max_iter, mp=True)
     run = _mp_gram if gram else _mp_operator
     support, coef, n_steps, n_atoms, res_norm, stop, path = run(
         atoms, Y, max_iter, cap, tol, bool(positive), bool(return_path)
@@ -718,7 +740,7 @@ def mp(
         status[stop == _k.STOP_BUDGET] = 1
     return _build_result(
         atoms, support, coef, n_steps, n_atoms, res_norm, status, stop, path,
-        single, "mp", cap,
+        single, "mp",
     )  # fmt: skip
 
 
@@ -802,20 +824,30 @@ def _mp_operator(atoms: _Atoms, Y, max_steps, cap, tol, positive, return_path):
             ok = best > eps_corr2 * norms2[active]
         stop[active[~ok]] = _k.STOP_ORTHOGONAL
         active, k, ck = active[ok], k[ok], C[k[ok], cols[ok]]
-        slots = np.array([pos.get((s, kk), -1) for s, kk in zip(active, k)], dtype=int)
+        slots = np.array(
+            [pos.get((s, kk), -1) for s, kk in zip(active, k, strict=True)], dtype=int
+        )
         new = slots < 0
         full = new & (n_atoms[active] >= cap)
         stop[active[full]] = _k.STOP_SUPPORT_FULL
         keep = ~full
-        active, k, ck, slots, new = active[keep], k[keep], ck[keep], slots[keep], new[keep]
+        active, k, ck, slots, new = (
+            active[keep],
+            k[keep],
+            ck[keep],
+            slots[keep],
+            new[keep],
+        )
         if active.size == 0:
             break
-        for s, kk in zip(active[new], k[new]):
+        for s, kk in zip(active[new], k[new], strict=True):
             slot = n_atoms[s]
             pos[(s, kk)] = slot
             support[s, slot] = kk
             n_atoms[s] += 1
-        slots = np.array([pos[(s, kk)] for s, kk in zip(active, k)], dtype=int)
+        slots = np.array(
+            [pos[(s, kk)] for s, kk in zip(active, k, strict=True)], dtype=int
+        )
         U = atoms.columns(k) / norms[k]  # (m, s) normalised atoms
         gkk = _abs2(U).sum(axis=0)
         stepv = ck / gkk
@@ -853,33 +885,37 @@ def _message(status, stop, name):
     S = status.size
     if S == 0:
         return "no signals"
+    unit = "atoms" if name == "omp" else "steps"
+    exact = (status == 0) & (stop == _k.STOP_ORTHOGONAL)
+    fit = (
+        "a least-squares fit over all atoms (residual orthogonal to every atom) "
+        f"with fewer {unit} than allowed"
+    )
+    if S == 1:
+        code = int(status[0])
+        if code:
+            return f"the signal stopped early: {_REASONS[code]} (status {code})"
+        if exact[0]:
+            return f"the signal met the stopping rule: {fit}"
+        return "the signal met the stopping rule"
     n_bad = int((status != 0).sum())
-    what = "signal" if S == 1 else "signals"
     if n_bad == 0:
-        msg = f"all {S} {what} met the stopping rule" if S > 1 else (
-            "the signal met the stopping rule"
-        )  # fmt: skip
+        msg = f"all {S} signals met the stopping rule"
     else:
         parts = []
         for code, reason in _REASONS.items():
             cnt = int((status == code).sum())
             if cnt:
-                parts.append(f"{cnt} {reason} (status {code})")
-        msg = f"{n_bad} of {S} {what} stopped early: " + "; ".join(parts)
-    exact = int(((status == 0) & (stop == _k.STOP_ORTHOGONAL)).sum())
-    if exact:
-        unit = "atoms" if name == "omp" else "steps"
-        msg += (
-            f"; {exact} reached a least-squares fit over all atoms with fewer "
-            f"{unit} than allowed (residual orthogonal to every atom)"
-        )
+                parts.append(f"{cnt}: {reason} (status {code})")
+        msg = f"{n_bad} of {S} signals stopped early; " + "; ".join(parts)
+    if exact.any():
+        msg += f"; {int(exact.sum())} reached {fit}"
     return msg
 
 
 def _build_result(
-    atoms, support, coef, n_iter, n_atoms, res_norm, status, stop, path, single,
-    name, T,
-):  # fmt: skip
+    atoms, support, coef, n_iter, n_atoms, res_norm, status, stop, path, single, name
+):
     m, K = atoms.shape
     norms = atoms.norms
     S = support.shape[0]
@@ -888,7 +924,9 @@ def _build_result(
     x = _scatter(support, scaled, n_atoms, K)
     # one compact array, split into per-signal views
     kept = np.arange(support.shape[1])[None, :] < n_atoms[:, None]
-    supports = np.split(support[kept], np.cumsum(n_atoms)[:-1]) if S else []
+    flat = support[kept]
+    ends = np.cumsum(n_atoms).tolist()
+    supports = [flat[e - t : e] for e, t in zip(ends, n_atoms.tolist(), strict=True)]
     paths = None
     if path is not None:
         paths = []
@@ -925,4 +963,3 @@ def _build_result(
         support=supports,
         path=paths,
     )
-

@@ -29,6 +29,9 @@ __all__ = ["fista", "ista", "lambda_max"]
 _POWER_ITER = 10
 _POWER_TOL = 1e-2
 _ETA = 2.0  # backtracking factor (Beck & Teboulle)
+_RHO = 0.9  # adaptive backtracking: each iteration first tries L * _RHO
+_MAX_TRIALS = 60  # every failed trial raises L by at least 10 %
+_STALL_ITER = 200  # iterations without a 0.1 % better gap before giving up
 _SUPPORT_FRACTION = 0.25  # product through the support when |S| <= this * n
 _COPY_LIMIT = 1 << 28  # bytes: largest dense A of which a transposed copy is kept
 
@@ -495,22 +498,26 @@ def _solve(
         check_scalar(step, "step", min_val=0.0, include_min=False)
 
     prods = _Products(op, dtype)
-    line_search = backtracking is True
+    if backtracking == "auto":
+        mode = "adaptive"
+    elif backtracking:
+        mode = "monotone"
+    else:
+        mode = "fixed"
     if step is not None:
         L0 = np.full(k, 1.0 / float(step))
-    elif not line_search:
+    elif mode == "fixed":
         est = _norm_estimate(op)
-        if est is None:  # no usable estimate: backtrack from a Rayleigh quotient
-            line_search = True
+        if est is None:  # no usable estimate: fall back on backtracking
+            mode = "monotone"
         else:
             L0 = np.full(k, est**2)
-    if line_search and step is None:
-        L0 = _rayleigh_L(prods, X0, Y)
+    if step is None and mode != "fixed":
+        L0 = None  # a Rayleigh quotient at the first gradient, set by the state
 
     state = _ProxGradient(
-        prods, Y, X0, g, L0, accelerated=accelerated, restart=restart,
-        line_search=line_search, tol=float(tol), single=single,
-        callback=callback, t_start=t_start,
+        prods, Y, X0, g, L0, accelerated=accelerated, restart=restart, mode=mode,
+        tol=float(tol), single=single, callback=callback, t_start=t_start,
     )  # fmt: skip
     state.run(max_iter)
     return state.result()
@@ -526,12 +533,10 @@ def _norm_estimate(op: LinearOperator) -> float | None:
     return est
 
 
-def _rayleigh_L(prods: _Products, X0: np.ndarray, Y: np.ndarray) -> np.ndarray:
+def _rayleigh_L(prods: _Products, G: np.ndarray) -> np.ndarray:
     """``||A g||^2 / ||g||^2`` at the first gradient ``g``: a lower bound of L."""
-    G = prods.rmatmat(prods.matmat(X0) - Y)
-    AG = prods.matmat(G)
-    ng, nag = _sq_cols(G), _sq_cols(AG)
-    L = np.ones(Y.shape[1])
+    ng, nag = _sq_cols(G), _sq_cols(prods.matmat(G))
+    L = np.ones(G.shape[1])
     ok = (ng > 0) & (nag > 0)
     L[ok] = nag[ok] / ng[ok]
     return L
@@ -648,42 +653,50 @@ def _real_mm(M: np.ndarray, X: np.ndarray) -> np.ndarray:
 class _ProxGradient:
     """State of (F)ISTA on a batch of signals; only active signals cost work.
 
-    Arrays hold the active columns only; ``idx`` maps them to the original
-    columns, and finished columns are written out and dropped.
+    Arrays hold the active columns only (``idx`` maps them to the original
+    columns); finished columns are written out and dropped. The state keeps
+    ``x``, ``A x`` and the gradient ``A^H (A x - y)`` at the current and the
+    previous iterate, so that the extrapolated point, its image and its
+    gradient are linear combinations: one product with ``A^H`` per iteration
+    and one with ``A`` per trial step.
     """
 
     def __init__(
-        self, prods, Y, X0, g, L0, *, accelerated, restart, line_search, tol,
-        single, callback, t_start,
+        self, prods, Y, X0, g, L0, *, accelerated, restart, mode, tol, single,
+        callback, t_start,
     ):  # fmt: skip
         self.prods = prods
         self.g = g
         self.accelerated = accelerated
         self.restart = restart
-        self.line_search = line_search
+        self.mode = mode
+        self.rho = _RHO if mode == "adaptive" else 1.0
         self.tol = tol
         self.single = single
         self.callback = callback
         self.t_start = t_start
         self.use_gap = bool(getattr(g, "has_dual", False)) and g.convex
         n, k = X0.shape
-        self.n_signals = k
         self.eps = float(np.finfo(Y.dtype).eps)
+        self.tiny = np.finfo(np.float64).tiny
         # active state
         self.idx = np.arange(k)
         self.B_full = Y
         self.B = Y
         self.X = X0
         self.AX = prods.matmat(X0) if np.any(X0) else np.zeros_like(Y)
-        self.V = X0  # extrapolated point ("y_k" of the papers)
-        self.AV = self.AX
+        self.GX = prods.rmatmat(self.AX - Y)
+        self.Xp, self.AXp, self.GXp = self.X, self.AX, self.GX
         self.t = np.ones(k)
-        self.L = np.maximum(np.asarray(L0, dtype=np.float64), np.finfo(np.float64).tiny)
+        if L0 is None:
+            L0 = _rayleigh_L(prods, self.GX)
+        self.L = np.maximum(np.asarray(L0, dtype=np.float64), self.tiny)
         self.P = self._objective(self.X, self.AX)
         self.D = np.full(k, -np.inf)
         self.bnorm = np.sqrt(_sq_cols(Y))
         self.last_change = np.full(k, np.inf)
-        self.G = None
+        self.best_gap = np.full(k, np.inf)
+        self.no_progress = np.zeros(k, dtype=np.int64)
         # outputs for every column
         self.x_out = np.empty_like(X0)
         self.ax_out = np.empty_like(Y)
@@ -696,17 +709,13 @@ class _ProxGradient:
         self.history = {"objective": [], "rel_change": [], "time": []}
         if self.use_gap:
             self.history["gap"] = []
-        self.it = 0
+            self._update_gap()
 
     # -- pieces -------------------------------------------------------------------
     def _objective(self, X, AX):
-        val = np.atleast_1d(np.asarray(self._value(X), dtype=np.float64))
+        val = self.g.value(X[:, 0]) if self.single else self.g.value(X)
+        val = np.atleast_1d(np.asarray(val, dtype=np.float64))
         return 0.5 * _sq_cols(AX - self.B) + val
-
-    def _value(self, X):
-        if self.single:
-            return self.g.value(X[:, 0])
-        return self.g.value(X)
 
     def _prox(self, V, steps):
         if self.single:
@@ -720,14 +729,28 @@ class _ProxGradient:
             )
         return np.ascontiguousarray(out, dtype=V.dtype)
 
-    def _keep(self, keep):
-        """Drop the finished columns (``~keep``) from the active state."""
-        for name in ("B", "X", "AX", "V", "AV", "G"):
-            arr = getattr(self, name)
-            if arr is not None:
-                setattr(self, name, np.ascontiguousarray(arr[:, keep]))
-        for name in ("t", "L", "P", "D", "bnorm", "last_change", "idx"):
-            setattr(self, name, getattr(self, name)[keep])
+    def _update_gap(self):
+        """Relative duality gap at ``X``: dual point from the rescaled residual."""
+        R = self.AX - self.B
+        Z = -self.GX
+        s, conj = self.g.dual_scale(Z[:, 0] if self.single else Z)
+        s = np.atleast_1d(np.asarray(s, dtype=np.float64))
+        conj = np.atleast_1d(np.asarray(conj, dtype=np.float64))
+        D = -s * _dot_cols(self.B, R) - 0.5 * s**2 * _sq_cols(R) - conj
+        self.D = np.maximum(self.D, D)
+        with np.errstate(invalid="ignore"):
+            gap = (self.P - self.D) / np.maximum(self.P, self.tiny)
+        self.gap = np.where(np.isfinite(gap), np.maximum(gap, 0.0), np.inf)
+        self.gap_all[self.idx] = self.gap
+        better = self.gap < self.best_gap * (1.0 - 1e-3)
+        self.no_progress = np.where(better, 0, self.no_progress + 1)
+        self.best_gap = np.minimum(self.best_gap, self.gap)
+
+    _STATE = ("B", "X", "AX", "GX", "Xp", "AXp", "GXp")
+    _SCALARS = (
+        "t", "L", "P", "D", "bnorm", "last_change", "idx", "gap", "best_gap",
+        "no_progress",
+    )  # fmt: skip
 
     def _finish(self, done, status):
         """Write out the columns flagged ``done`` with ``status``; drop them."""
@@ -738,136 +761,115 @@ class _ProxGradient:
         self.ax_out[:, cols] = self.AX[:, done]
         self.status[cols] = status
         self.L_all[cols] = self.L[done]
-        self._keep(~done)
+        keep = ~done
+        for name in self._STATE:
+            setattr(self, name, np.ascontiguousarray(getattr(self, name)[:, keep]))
+        for name in self._SCALARS:
+            if hasattr(self, name):
+                setattr(self, name, getattr(self, name)[keep])
 
     def _record(self):
         h = self.history
-        if self.single:
-            h["objective"].append(float(self.F_all[0]))
-            h["rel_change"].append(float(self.change_all[0]))
-        else:
-            h["objective"].append(self.F_all.copy())
-            h["rel_change"].append(self.change_all.copy())
+        pick = (lambda a: float(a[0])) if self.single else (lambda a: a.copy())
+        h["objective"].append(pick(self.F_all))
+        h["rel_change"].append(pick(self.change_all))
+        if self.use_gap:
+            h["gap"].append(pick(self.gap_all))
         h["time"].append(time.perf_counter() - self.t_start)
 
-    def _record_gap(self):
-        gaps = self.gap_all
-        self.history["gap"].append(float(gaps[0]) if self.single else gaps.copy())
+    # -- one iteration ---------------------------------------------------------------
+    def _trial(self, cols, L_try):
+        """Extrapolate with the momentum that ``L_try`` implies, take the prox step."""
+        X, Xp = self.X[:, cols], self.Xp[:, cols]
+        t = self.t[cols]
+        if self.accelerated:
+            theta = L_try / self.L[cols]
+            t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * theta * t**2))
+            beta = (t - 1.0) / t_new
+        else:
+            t_new = t
+            beta = np.zeros_like(t)
+        b = beta.astype(X.real.dtype)
+        V = X + b * (X - Xp)
+        AX, AXp = self.AX[:, cols], self.AXp[:, cols]
+        AV = AX + b * (AX - AXp)
+        GX, GXp = self.GX[:, cols], self.GXp[:, cols]
+        steps = 1.0 / L_try
+        W = V - (GX + b * (GX - GXp)) * steps.astype(X.real.dtype)
+        Xn = self._prox(W, steps)
+        return Xn, self.prods.matmat(Xn), V, AV, t_new
 
-    # -- one gradient and gap evaluation at the extrapolated point -----------------
-    def gradient(self):
-        R = self.AV - self.B
-        self.G = self.prods.rmatmat(R)
-        if not self.use_gap:
-            return
-        s, conj = self.g.dual_scale(-self.G if not self.single else -self.G[:, 0])
-        s = np.atleast_1d(np.asarray(s, dtype=np.float64))
-        conj = np.atleast_1d(np.asarray(conj, dtype=np.float64))
-        D = -s * _dot_cols(self.B, R) - 0.5 * s**2 * _sq_cols(R) - conj
-        self.D = np.maximum(self.D, D)
-        with np.errstate(invalid="ignore"):
-            gap = (self.P - self.D) / np.maximum(self.P, np.finfo(np.float64).tiny)
-        gap = np.where(np.isfinite(gap), np.maximum(gap, 0.0), np.inf)
-        self.gap_all[self.idx] = gap
-        self.gap = gap
-
-    def converged(self):
-        """Finish the columns whose gap is below ``tol`` (or that stalled)."""
-        done = self.gap <= self.tol
-        stalled = ~done & (self.last_change == 0)
-        self._finish(done, 0)
-        self._finish(stalled[~done], 2)
-
-    # -- one proximal-gradient step ----------------------------------------------------
     def step(self):
-        V, AV, G = self.V, self.AV, self.G
-        Xn, AXn = self._prox_step(V, G, self.L)
-        for _ in range(60):  # each failure raises L by >= 10 %
+        """One accepted proximal-gradient step for every active column."""
+        a = self.idx.size
+        L_try = self.L * self.rho
+        cols = np.arange(a)
+        Xn, AXn, V, AV, t_new = self._trial(cols, L_try)
+        slack = (32.0 * self.eps * self.bnorm) ** 2
+        for _ in range(_MAX_TRIALS):
             Dd = Xn - V
             nd = _sq_cols(Dd)
             nA = _sq_cols(AXn - AV)
-            slack = (32.0 * self.eps * self.bnorm) ** 2
-            viol = nA > self.L * nd * (1.0 + 1e-6) + slack
+            viol = nA > L_try * nd * (1.0 + 1e-6) + slack
             if not np.any(viol):
                 break
-            if self.line_search:
-                self.L[viol] *= _ETA
-            else:
-                self.L[viol] = np.maximum(1.1 * self.L[viol], 1.05 * nA[viol] / nd[viol])
+            if self.mode == "monotone":
+                L_try[viol] *= _ETA
+            else:  # the Rayleigh quotient along the failed step bounds L from below
+                L_try[viol] = np.maximum(1.1 * L_try[viol], 1.05 * nA[viol] / nd[viol])
             sub = np.flatnonzero(viol)
-            Xs, AXs = self._prox_step(V[:, sub], G[:, sub], self.L[sub])
-            Xn[:, sub] = Xs
-            AXn[:, sub] = AXs
-        Fn = self._objective(Xn, AXn)
+            Xs, AXs, Vs, AVs, ts = self._trial(sub, L_try[sub])
+            Xn[:, sub], AXn[:, sub], V[:, sub], AV[:, sub] = Xs, AXs, Vs, AVs
+            t_new[sub] = ts
         Delta = Xn - self.X
-        change = np.sqrt(_sq_cols(Delta)) / np.maximum(
-            np.sqrt(_sq_cols(Xn)), np.finfo(np.float64).tiny
-        )
-        change[_sq_cols(Delta) == 0] = 0.0
-        if self.accelerated:
-            t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * self.t**2))
-            beta = (self.t - 1.0) / t_next
-            if self.restart == "gradient":
-                reset = _dot_cols(Dd, Delta) < 0  # <y_k - x_k+1, x_k+1 - x_k> > 0
-            elif self.restart == "function":
-                reset = Fn > self.P
-            else:
-                reset = np.zeros(beta.shape, dtype=bool)
-            beta[reset] = 0.0
-            t_next[reset] = 1.0
-            b = beta.astype(Xn.real.dtype)
-            self.V = Xn + b * Delta
-            self.AV = AXn + b * (AXn - self.AX)
-            self.t = t_next
-        else:
-            self.V, self.AV = Xn, AXn
-        bad = ~np.isfinite(Fn)
+        nDelta = _sq_cols(Delta)
+        change = np.sqrt(nDelta) / np.maximum(np.sqrt(_sq_cols(Xn)), self.tiny)
+        change[nDelta == 0] = 0.0
+        Fn = self._objective(Xn, AXn)
+        if self.accelerated and self.restart == "gradient":
+            t_new[_dot_cols(Dd, Delta) < 0] = 1.0  # <y_k - x_k, x_k - x_{k-1}> > 0
+        elif self.accelerated and self.restart == "function":
+            t_new[Fn > self.P] = 1.0
+        self.Xp, self.AXp, self.GXp = self.X, self.AX, self.GX
         self.X, self.AX, self.P = Xn, AXn, Fn
+        self.GX = self.prods.rmatmat(AXn - self.B)
+        self.t, self.L = t_new, L_try
         self.last_change = change
         self.n_iter[self.idx] += 1
         self.F_all[self.idx] = Fn
         self.change_all[self.idx] = change
-        return bad
+        if self.use_gap:
+            self._update_gap()
 
-    def _prox_step(self, V, G, L):
-        steps = 1.0 / L
-        W = V - G * steps.astype(V.real.dtype)
-        Xn = self._prox(W, steps)
-        return Xn, self.prods.matmat(Xn)
+    def converged(self):
+        """Flags of the active columns that meet the stopping rule."""
+        if self.use_gap:
+            return self.gap <= self.tol
+        return self.last_change <= self.tol
 
     # -- driver ---------------------------------------------------------------------------
     def run(self, max_iter):
-        for it in range(max_iter + 1):
-            if self.use_gap:
-                self.gradient()
-                if it > 0:
-                    self._record_gap()
-                self.converged()
-                if self.idx.size == 0 or it == max_iter:
-                    break
-            elif it == max_iter:
+        if self.use_gap:  # x0 may be optimal already (lam >= lam_max and x0 = 0)
+            self._finish(self.converged(), 0)
+        for _ in range(max_iter):
+            if self.idx.size == 0:
                 break
-            else:
-                self.gradient()
             prev = (self.X, self.AX, self.P)
-            bad = self.step()
-            self.it += 1
+            self.step()
+            bad = ~np.isfinite(self.P)
             if np.any(bad):  # keep the last finite iterate of those columns
                 self.X[:, bad], self.AX[:, bad] = prev[0][:, bad], prev[1][:, bad]
                 self.F_all[self.idx[bad]] = prev[2][bad]
-                self.G = None
-                self._finish(bad, 2)
             self._record()
-            if not self.use_gap:
-                self.G = None
-                self._finish(self.last_change <= self.tol, 0)
+            self._finish(bad, 2)
+            done = self.converged()
+            self._finish(done, 0)
+            if self.use_gap:  # frozen iterates or gap, short of tol: precision limit
+                stalled = (self.last_change == 0) | (self.no_progress >= _STALL_ITER)
+                self._finish(stalled, 2)
             if self.callback is not None and self.idx.size:
                 if self.callback(self._current()) is True:
-                    self.G = None
                     self._finish(np.ones(self.idx.size, dtype=bool), 3)
-            if self.idx.size == 0:
-                break
-        self.G = None
         self._finish(np.ones(self.idx.size, dtype=bool), 1)
 
     def _current(self):
@@ -886,8 +888,8 @@ class _ProxGradient:
             if self.use_gap
             else "converged: relative change <= tol",
             1: "iteration limit reached (max_iter)",
-            2: "stalled: iterates stopped changing before the gap reached tol, or "
-            "the objective became non-finite",
+            2: "stalled: the duality gap stopped decreasing before it reached tol "
+            "(precision limit), or the objective became non-finite",
             3: "stopped by the callback",
         }
         if self.single:
@@ -905,7 +907,9 @@ class _ProxGradient:
                 step=float(step[0]),
             )
         counts = {s: int(np.sum(status == s)) for s in np.unique(status)}
-        message = "; ".join(f"{c} of {status.size} signals {msgs[s]}" for s, c in counts.items())
+        message = "; ".join(
+            f"{c} of {status.size} signals {msgs[s]}" for s, c in counts.items()
+        )
         return ProxResult(
             x=self.x_out,
             converged=converged,

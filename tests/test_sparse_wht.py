@@ -1,0 +1,510 @@
+"""Tests of the sub-linear sparse WHT (``sparsela.solvers.sparse_wht``).
+
+Reproductions of ALGORITHMS.md section 2 / issue #6 at the issue's sizes and
+trial counts: noiseless exact recovery (N = 2**18, K = 20 and N = 2**20,
+K = 50, 100 trials each), the SparseFHT load threshold (n = 22, b = 17, C = 4),
+noisy SPRIGHT (N = 2**14, K = 10, 5 chains, 30 and 10 dB, 100 trials) and the
+sample budget at N = 2**24, K = 64.
+"""
+
+import numpy as np
+import pytest
+from _utils import tol
+
+from sparsela.kernels.reference import fwht_reference
+from sparsela.solvers.fwht import fwht
+from sparsela.solvers.sparse_wht import sparse_wht
+
+
+def _sparse_spectrum(rng, N, K, kind="real", scale=10.0):
+    supp = np.sort(rng.choice(N, K, replace=False))
+    if kind == "real":
+        amp = scale * rng.standard_normal(K)
+    elif kind == "complex":
+        amp = scale * (rng.standard_normal(K) + 1j * rng.standard_normal(K))
+    else:  # unit modulus, random phase (SPRIGHT C++ experiments)
+        amp = np.exp(2j * np.pi * rng.random(K))
+    return supp, amp
+
+
+def _synthesis(supp, amp, N, normalized=False):
+    """Callable ``idx -> x[idx]`` of the signal whose natural-order transform
+    (``fwht(x, normalized=...)``) is ``amp`` on ``supp`` -- never dense."""
+    scale = 1.0 / np.sqrt(N) if normalized else 1.0 / N
+
+    def f(idx):
+        par = np.zeros((idx.size, supp.size), dtype=np.int64)
+        v = idx[:, None] & supp[None, :]
+        while v.any():
+            par ^= v & 1
+            v >>= 1
+        return ((1 - 2 * par) @ amp) * scale
+
+    return f
+
+
+def _exact(res, supp, amp, atol=1e-8):
+    return (
+        bool(res.converged)
+        and np.array_equal(res.support, supp)
+        and np.allclose(res.coefficients, amp, rtol=0, atol=atol)
+    )
+
+
+# ---------------------------------------------------------------------------
+# noiseless exact recovery (issue: >= 99 of 100 trials, coefficients to 1e-8)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n,K", [(18, 20), (20, 50)])
+def test_noiseless_exact_recovery_100_trials(n, K):
+    N = 1 << n
+    rng = np.random.default_rng(100 + n)
+    wins = {"spright": 0, "sparsefht": 0}
+    for trial in range(100):
+        supp, amp = _sparse_spectrum(rng, N, K, "complex" if trial % 2 else "real")
+        X = np.zeros(N, dtype=amp.dtype)
+        X[supp] = amp
+        x = fwht(X) / N  # fwht(x) == X
+        for method in wins:
+            res = sparse_wht(x, sparsity=K, method=method, random_state=trial)
+            ok = _exact(res, supp, amp)
+            wins[method] += ok
+            # never a silent failure: converged means right
+            assert ok or not res.converged, res.message
+            assert res.coefficients.dtype == X.dtype
+    assert wins["spright"] >= 99, wins
+    assert wins["sparsefht"] >= 99, wins
+
+
+# ---------------------------------------------------------------------------
+# SparseFHT load threshold: n = 22, b = 17, C = 4 (density evolution: 3.089)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hashing", ["random", "bits"])
+@pytest.mark.parametrize("load,expect", [(2.9, True), (3.3, False)])
+def test_sparsefht_load_threshold(load, expect, hashing):
+    # "bits": the deterministic bit-window design of the SparseFHT C code
+    n, b, C = 22, 17, 4
+    N, B = 1 << n, 1 << b
+    K = int(round(load * B))
+    rng = np.random.default_rng(int(load * 10))
+    for trial in range(2):
+        supp, amp = _sparse_spectrum(rng, N, K)
+        X = np.zeros(N)
+        X[supp] = amp
+        x = fwht(X) / N
+        res = sparse_wht(
+            x,
+            sparsity=K,
+            method="sparsefht",
+            bins=B,
+            stages=C,
+            hashing=hashing,
+            random_state=trial,
+        )
+        assert res.n_samples == C * (n - b + 1) * B
+        if expect:
+            assert _exact(res, supp, amp), res.message
+            assert res.status == 0
+        else:
+            assert not res.converged
+            assert res.status == 3
+            assert "stalled" in res.message
+            assert res.support.size < K
+            # what was found is right: peeling only peels true single-tons
+            assert np.all(np.isin(res.support, supp))
+
+
+# ---------------------------------------------------------------------------
+# noisy SPRIGHT: N = 2**14, K = 10, 5 chains, 100 trials at 30 and 10 dB
+# ---------------------------------------------------------------------------
+
+
+def _noisy_trials(snr_db, n_trials=100, n=14, K=10, snr_known=False):
+    N = 1 << n
+    rng = np.random.default_rng(int(snr_db) + 7)
+    hits, nmse = 0, []
+    for trial in range(n_trials):
+        supp, amp = _sparse_spectrum(rng, N, K, "phase")
+        X = np.zeros(N, dtype=complex)
+        X[supp] = amp
+        # SNR = |X_k|^2 / E||w||^2 in the orthonormal convention (C++ SPRIGHT)
+        sigma2 = 10.0 ** (-snr_db / 10.0)
+        w = rng.standard_normal(N) + 1j * rng.standard_normal(N)
+        x = fwht(X, normalized=True) + np.sqrt(sigma2 / (2 * N)) * w
+        res = sparse_wht(
+            x,
+            sparsity=K,
+            normalized=True,
+            delays=5,
+            snr_db=snr_db if snr_known else None,
+            random_state=trial,
+        )
+        assert res.history["delays_per_stage"] == [5 * (n - 4 + 1)]
+        hits += np.array_equal(res.support, supp)
+        Xh = np.zeros(N, dtype=complex)
+        Xh[res.support] = res.coefficients
+        nmse.append(np.sum(np.abs(Xh - X) ** 2) / np.sum(np.abs(X) ** 2))
+    return hits / n_trials, float(np.mean(nmse))
+
+
+@pytest.mark.parametrize("snr_known", [False, True])
+def test_spright_noisy_30db(snr_known):
+    p, nmse = _noisy_trials(30.0, snr_known=snr_known)
+    assert p >= 0.95
+    # least squares over C * P observations of variance sigma^2 / B:
+    # NMSE ~ 1e-3 / (16 * 4 * 55) = 2.8e-7
+    assert nmse < 1e-6
+
+
+def test_spright_noisy_10db():
+    p, nmse = _noisy_trials(10.0)
+    assert p >= 0.95
+    assert nmse < 1e-4
+
+
+def test_spright_low_snr_never_claims_a_wrong_support():
+    # -20 dB per coefficient: far below what 5 chains resolve reliably;
+    # whatever happens, converged=True must come with the right support
+    N, K = 1 << 12, 8
+    rng = np.random.default_rng(3)
+    for trial in range(20):
+        supp, amp = _sparse_spectrum(rng, N, K, "phase")
+        X = np.zeros(N, dtype=complex)
+        X[supp] = amp
+        w = rng.standard_normal(N) + 1j * rng.standard_normal(N)
+        x = fwht(X, normalized=True) + np.sqrt(100.0 / (2 * N)) * w
+        res = sparse_wht(x, sparsity=K, normalized=True, random_state=trial)
+        if res.converged:
+            assert np.all(np.isin(res.support, supp))
+
+
+# ---------------------------------------------------------------------------
+# sample budget and callables
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["spright", "sparsefht"])
+def test_samples_at_2_24_below_one_percent(method):
+    n, K = 24, 64
+    N = 1 << n
+    rng = np.random.default_rng(24)
+    supp, amp = _sparse_spectrum(rng, N, K)
+    f = _synthesis(supp, amp, N)
+    res = sparse_wht(f, N, sparsity=K, method=method, random_state=1)
+    assert _exact(res, supp, amp)
+    assert res.n_samples <= 0.01 * N
+    # C * chains * (n - b + 1) * B with b = 6
+    chains = 5 if method == "spright" else 1
+    assert res.n_samples == 4 * chains * (n - 6 + 1) * 64
+
+
+def test_callable_huge_N_normalized():
+    N = 1 << 40
+    rng = np.random.default_rng(40)
+    supp = np.sort(rng.integers(0, N, size=6))
+    amp = rng.standard_normal(6) + 1j * rng.standard_normal(6)
+    f = _synthesis(supp, amp, N, normalized=True)
+    calls = []
+
+    def g(idx):
+        calls.append(idx.size)
+        return f(idx)
+
+    res = sparse_wht(g, N, sparsity=6, normalized=True, random_state=0)
+    assert _exact(res, supp, amp)
+    assert sum(calls) == res.n_samples
+    assert res.coefficients.dtype == np.complex128
+
+
+def test_array_and_callable_agree():
+    N, K = 1 << 12, 5
+    rng = np.random.default_rng(5)
+    supp, amp = _sparse_spectrum(rng, N, K)
+    X = np.zeros(N)
+    X[supp] = amp
+    x = fwht(X) / N
+    a = sparse_wht(x, sparsity=K, random_state=3)
+    b = sparse_wht(lambda idx: x[idx], N, sparsity=K, random_state=3)
+    np.testing.assert_array_equal(a.support, b.support)
+    np.testing.assert_array_equal(a.coefficients, b.coefficients)
+    assert a.n_samples == b.n_samples
+
+
+# ---------------------------------------------------------------------------
+# conventions: the same as fwht
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ordering", ["natural", "sequency", "dyadic"])
+@pytest.mark.parametrize("normalized", [False, True])
+@pytest.mark.parametrize("method", ["spright", "sparsefht"])
+def test_matches_dense_fwht_conventions(ordering, normalized, method):
+    N, K = 1 << 12, 7
+    rng = np.random.default_rng(12)
+    supp, amp = _sparse_spectrum(rng, N, K, "complex")
+    X = np.zeros(N, dtype=complex)
+    X[supp] = amp
+    x = fwht(X) / N
+    dense = fwht_reference(x, normalized=normalized, ordering=ordering)
+    nz = np.flatnonzero(np.abs(dense) > 1e-9)
+    res = sparse_wht(
+        x,
+        sparsity=K,
+        method=method,
+        normalized=normalized,
+        ordering=ordering,
+        return_dense=True,
+        random_state=0,
+    )
+    assert res.converged
+    np.testing.assert_array_equal(res.support, nz)
+    np.testing.assert_allclose(res.coefficients, dense[nz], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(res.x, dense, atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.int64])
+def test_dtypes(dtype):
+    N, K = 1 << 10, 4
+    X = np.zeros(N)
+    X[[1, 100, 513, 1000]] = [4.0, -2.0, 3.0, 1.0]
+    x = fwht(X) / N
+    if dtype is np.int64:
+        x = np.round(x * N).astype(np.int64)  # = fwht(X), integer valued
+        X = X * N
+    res = sparse_wht(x.astype(dtype), sparsity=K, random_state=0)
+    expect = {np.int64: np.float64}.get(dtype, dtype)
+    assert res.coefficients.dtype == expect
+    assert res.converged
+    np.testing.assert_array_equal(res.support, [1, 100, 513, 1000])
+    np.testing.assert_allclose(res.coefficients, X[res.support], rtol=tol(expect) * 10)
+
+
+def test_zero_signal_and_result_fields():
+    res = sparse_wht(np.zeros(256), sparsity=3)
+    assert res.converged and res.status == 0
+    assert res.support.size == 0 and res.coefficients.size == 0
+    assert res.x is None
+    N, K = 1 << 10, 3
+    X = np.zeros(N)
+    X[[5, 6, 7]] = 1.0
+    res = sparse_wht(fwht(X) / N, sparsity=K, bins=16, random_state=0)
+    assert res.converged
+    assert res.n_iter >= 1 and sum(res.history["peeled"]) >= K
+    assert res.residual_norm < 1e-10
+    assert "explained" in res.message
+
+
+def test_structured_support_bits_hashing_fails_loudly():
+    # a 4 x 4 grid of indices (bits 0-1 and 4-5 free): the bit windows of the
+    # SparseFHT design (bits 0-3, 4-7, 7-10, 10-13 for n = 14, b = 4) leave
+    # four coefficients in every occupied bin, so no bin is a single-ton;
+    # the decoder must say it failed. Random hashing decodes the same signal.
+    N, K = 1 << 14, 16
+    supp = np.array([(a << 4) | c for a in range(4) for c in range(4)])
+    X = np.zeros(N)
+    X[supp] = np.arange(1.0, K + 1)
+    x = fwht(X) / N
+    bad = sparse_wht(x, sparsity=K, method="sparsefht", hashing="bits")
+    assert not bad.converged and bad.status == 3
+    assert bad.support.size == 0
+    good = sparse_wht(x, sparsity=K, method="sparsefht", random_state=0)
+    assert _exact(good, supp, X[supp])
+    good = sparse_wht(x, sparsity=K, random_state=0)
+    assert _exact(good, supp, X[supp])
+
+
+def test_underestimated_sparsity_reports_failure():
+    N, K = 1 << 14, 200
+    rng = np.random.default_rng(9)
+    supp, amp = _sparse_spectrum(rng, N, K)
+    X = np.zeros(N)
+    X[supp] = amp
+    res = sparse_wht(fwht(X) / N, sparsity=20, random_state=0)
+    assert not res.converged
+    assert res.status == 3
+    assert "unexplained" in res.message
+
+
+def test_reproducible_with_seed():
+    N, K = 1 << 12, 6
+    rng = np.random.default_rng(1)
+    supp, amp = _sparse_spectrum(rng, N, K)
+    X = np.zeros(N)
+    X[supp] = amp
+    w = 0.01 * rng.standard_normal(N)
+    x = fwht(X) / N + w
+    a = sparse_wht(x, sparsity=K, random_state=42)
+    b = sparse_wht(x, sparsity=K, random_state=np.random.default_rng(42))
+    np.testing.assert_array_equal(a.support, b.support)
+    np.testing.assert_array_equal(a.coefficients, b.coefficients)
+
+
+# ---------------------------------------------------------------------------
+# bad inputs
+# ---------------------------------------------------------------------------
+
+
+def test_bad_inputs():
+    x = np.ones(64)
+    with pytest.raises(ValueError, match="sparsity must be smaller than N"):
+        sparse_wht(x, sparsity=64)
+    with pytest.raises(ValueError, match="signal must have a power-of-two length"):
+        sparse_wht(np.ones(100), sparsity=3)
+    with pytest.raises(ValueError, match="N must be a power of two"):
+        sparse_wht(lambda i: np.zeros(i.shape), 1000, sparsity=3)
+    with pytest.raises(ValueError, match="N must be given"):
+        sparse_wht(lambda i: np.zeros(i.shape), sparsity=3)
+    with pytest.raises(ValueError, match="does not match"):
+        sparse_wht(x, 128, sparsity=3)
+    with pytest.raises(
+        ValueError, match=r"signal\(idx\) must return an array of shape"
+    ):
+        sparse_wht(lambda i: np.zeros(i.size + 1), 1024, sparsity=3)
+    with pytest.raises(ValueError, match=r"signal\(idx\) contains NaN"):
+        sparse_wht(lambda i: np.full(i.shape, np.nan), 1024, sparsity=3)
+    with pytest.raises(TypeError, match=r"signal\(idx\)"):
+        sparse_wht(lambda i: np.array(["a"] * i.size), 1024, sparsity=3)
+    with pytest.raises(ValueError, match="signal contains NaN"):
+        sparse_wht(np.r_[np.nan, np.ones(63)], sparsity=3)
+    with pytest.raises(ValueError, match="signal must be 1-dimensional"):
+        sparse_wht(np.ones((8, 8)), sparsity=3)
+    with pytest.raises(ValueError, match="method"):
+        sparse_wht(x, sparsity=3, method="fft")
+    with pytest.raises(ValueError, match="ordering"):
+        sparse_wht(x, sparsity=3, ordering="gray")
+    with pytest.raises(ValueError, match="bins must be a power of two"):
+        sparse_wht(x, sparsity=3, bins=12)
+    with pytest.raises(ValueError, match="bins must be at most"):
+        sparse_wht(x, sparsity=3, bins=128)
+    with pytest.raises(ValueError, match="stages"):
+        sparse_wht(x, sparsity=3, stages=0)
+    with pytest.raises(ValueError, match="delays"):
+        sparse_wht(x, sparsity=3, delays="many")
+    with pytest.raises(ValueError, match="delays"):
+        sparse_wht(x, sparsity=3, delays=0)
+    with pytest.raises(ValueError, match="hashing"):
+        sparse_wht(x, sparsity=3, hashing="cyclic")
+    with pytest.raises(ValueError, match="snr_db"):
+        sparse_wht(x, sparsity=3, snr_db=np.inf)
+    with pytest.raises(TypeError, match="sparsity"):
+        sparse_wht(x, sparsity=2.5)
+    with pytest.raises(ValueError, match="sparsity"):
+        sparse_wht(x, sparsity=0)
+    with pytest.raises(TypeError, match="normalized"):
+        sparse_wht(x, sparsity=3, normalized=None)
+    with pytest.raises(ValueError, match="N must be at most"):
+        sparse_wht(lambda i: np.zeros(i.shape), 2**63, sparsity=3)
+
+
+# ---------------------------------------------------------------------------
+# kernels against their references
+# ---------------------------------------------------------------------------
+
+
+def _gf2_matrix(cols, n):
+    return np.array([[(int(c) >> r) & 1 for c in cols] for r in range(n)])
+
+
+def test_gf2_dual_basis_kernel():
+    from sparsela.kernels.sparse_wht import gf2_dual_basis
+
+    rng = np.random.default_rng(0)
+    n_ok = 0
+    for n in (1, 3, 8, 12):
+        for _ in range(50):
+            cols = rng.integers(0, 1 << n, size=n, dtype=np.int64)
+            ok, dual = gf2_dual_basis(cols)
+            G = _gf2_matrix(cols, n)
+            # invertible over GF(2) iff the integer determinant is odd
+            assert ok == (round(abs(np.linalg.det(G))) % 2 == 1)
+            if ok:
+                n_ok += 1
+                prod = (G.T @ _gf2_matrix(dual, n)) % 2
+                np.testing.assert_array_equal(prod, np.eye(n, dtype=int))
+    assert n_ok > 20
+
+
+def test_bin_hash_kernel():
+    from sparsela.kernels.sparse_wht import bin_hash
+
+    rng = np.random.default_rng(1)
+    mcols = rng.integers(0, 1 << 20, size=(3, 5), dtype=np.int64)
+    k = rng.integers(0, 1 << 20, size=40, dtype=np.int64)
+    out = bin_hash(mcols, k)
+    for c in range(3):
+        for i, kk in enumerate(k):
+            expect = sum((bin(int(m) & int(kk)).count("1") & 1) << t
+                         for t, m in enumerate(mcols[c]))  # fmt: skip
+            assert out[c, i] == expect
+
+
+def _front_end(n, b, C, chains, K, noise, seed, hashing="random"):
+    from sparsela.solvers import sparse_wht as sw
+
+    rng = np.random.default_rng(seed)
+    N, B = 1 << n, 1 << b
+    G, kmap = sw._stage_matrices(n, b, C, hashing, rng)
+    dmasks = sw._delay_masks(G, b, n, chains, chains == 1, rng)
+    supp, amp = _sparse_spectrum(rng, N, K, "complex")
+    X = np.zeros(N, dtype=complex)
+    X[supp] = amp
+    x = fwht(X) / N + noise * (rng.standard_normal(N) + 1j * rng.standard_normal(N))
+    idx = sw._subsample_bases(G, b)[:, None, :] ^ dmasks[:, :, None]
+    P = dmasks.shape[1]
+    U = fwht(x[idx].reshape(C * P, B)) * (N / B)
+    U = np.ascontiguousarray(U.reshape(C, P, B).transpose(0, 2, 1))
+    return U, kmap, G[:, :b].copy(), dmasks
+
+
+@pytest.mark.parametrize(
+    "n,b,C,chains,K,noise,verify,n_refine,tau,decodes",
+    [
+        (8, 3, 3, 1, 5, 0.0, False, 0, 1e-20, True),  # noiseless SparseFHT design
+        (9, 3, 4, 3, 6, 1e-3, True, 2, 5.0, True),  # noisy chains, refit
+        (8, 2, 3, 2, 12, 0.0, True, 2, 1e-20, False),  # overloaded: stalls
+        (6, 6, 2, 1, 4, 0.0, False, 1, 1e-20, True),  # B = N: no delay bits
+    ],
+)
+def test_peel_kernel_vs_reference(
+    n, b, C, chains, K, noise, verify, n_refine, tau, decodes
+):
+    from sparsela.kernels.reference import sparse_wht_peel_reference
+    from sparsela.kernels.sparse_wht import peel
+
+    for seed in range(4):
+        U, kmap, mcols, dmasks = _front_end(n, b, C, chains, K, noise, seed)
+        ref = sparse_wht_peel_reference(
+            U, kmap, mcols, dmasks, chains, b, tau, verify, 50, n_refine
+        )
+        Uk = U.copy()
+        ks, amps, n_rounds, peeled, n_left, stalled = peel(
+            Uk, kmap, mcols, dmasks, chains, b, tau, tau, tau, verify, 50, n_refine
+        )
+        order = np.argsort(ks)
+        rorder = np.argsort(ref[0])
+        np.testing.assert_array_equal(ks[order], ref[0][rorder])
+        np.testing.assert_allclose(amps[order], ref[1][rorder], rtol=1e-9, atol=1e-9)
+        assert n_rounds == ref[2]
+        assert n_left == ref[3]
+        assert not stalled
+        assert peeled.sum() >= ks.size
+        assert (n_left == 0) == decodes
+        assert (ks.size == K) == decodes
+
+
+def test_small_kernels():
+    from sparsela.kernels.sparse_wht import bin_energies, first_invertible
+
+    rng = np.random.default_rng(2)
+    U = rng.standard_normal((2, 4, 3)) + 1j * rng.standard_normal((2, 4, 3))
+    np.testing.assert_allclose(bin_energies(U), np.sum(np.abs(U) ** 2, axis=2))
+    cand = rng.integers(0, 1 << 6, size=(40, 6), dtype=np.int64)
+    G = np.zeros((3, 6), dtype=np.int64)
+    K = np.zeros((3, 6), dtype=np.int64)
+    assert first_invertible(cand, 3, G, K, 0) == 3
+    for c in range(3):
+        prod = (_gf2_matrix(G[c], 6).T @ _gf2_matrix(K[c], 6)) % 2
+        np.testing.assert_array_equal(prod, np.eye(6, dtype=int))
