@@ -5,9 +5,11 @@ recovery solvers called like SciPy functions::
 
     import sparsela
     res = sparsela.omp(A, y, n_nonzero=10)
+
+Signals are columns: ``y`` has shape ``(m,)`` or ``(m, n_signals)``.
 """
 
-from . import operators, testing
+from . import datasets, formats, metrics, operators, prox, testing
 from ._result import (
     DictLearningResult,
     OMPResult,
@@ -16,6 +18,7 @@ from ._result import (
     SolverResult,
     SparseWHTResult,
 )
+from .formats import BSR, COO, CSC, CSR, NM
 from .operators import (
     BlockDiag,
     Dense,
@@ -30,10 +33,21 @@ from .operators import (
     WalshHadamard,
     aslinearoperator,
 )
+from .solvers.fwht import fwht
+from .solvers.kron_sbl import kron_sbl
+from .solvers.omp import mp, omp
+from .solvers.proximal import fista, ista, lambda_max
+from .solvers.sbl import sbl
+from .solvers.sparse_wht import sparse_wht
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "BSR",
+    "COO",
+    "CSC",
+    "CSR",
+    "NM",
     "BlockDiag",
     "Dense",
     "DictLearningResult",
@@ -52,7 +66,20 @@ __all__ = [
     "VStack",
     "WalshHadamard",
     "aslinearoperator",
+    "datasets",
+    "fista",
+    "formats",
+    "fwht",
+    "ista",
+    "kron_sbl",
+    "lambda_max",
+    "metrics",
+    "mp",
+    "omp",
     "operators",
+    "prox",
+    "sbl",
+    "sparse_wht",
     "testing",
     "__version__",
 ]

@@ -668,15 +668,20 @@ class Box(Prox):
         v = np.asarray(v)
         _require_real(v, "Box")
         self.check_size(v.shape[0])
-        lo = self.lower if self.lower.ndim == 0 or v.ndim == 1 else self.lower[:, None]
-        hi = self.upper if self.upper.ndim == 0 or v.ndim == 1 else self.upper[:, None]
-        return np.clip(v, lo, hi).astype(v.dtype, copy=False)
+        lo, hi = self.lower.astype(v.dtype), self.upper.astype(v.dtype)
+        if v.ndim == 2:
+            lo = lo if lo.ndim == 0 else lo[:, None]
+            hi = hi if hi.ndim == 0 else hi[:, None]
+        return np.clip(v, lo, hi)
 
     def value(self, x):
         x2, was1d = _as2d(x)
         _require_real(x2, "Box")
-        lo = self.lower if self.lower.ndim == 0 else self.lower[:, None]
-        hi = self.upper if self.upper.ndim == 0 else self.upper[:, None]
+        # bounds rounded as the projection rounds them (float32 data)
+        lo = self.lower.astype(x2.dtype)
+        hi = self.upper.astype(x2.dtype)
+        lo = lo if lo.ndim == 0 else lo[:, None]
+        hi = hi if hi.ndim == 0 else hi[:, None]
         bad = ((x2 < lo) | (x2 > hi)).any(axis=0)
         return _out(np.where(bad, np.inf, 0.0), was1d)
 

@@ -108,3 +108,25 @@ def test_restricted_products(rng, dtype, k):
     np.testing.assert_allclose(
         out, ref.cols_matmat(S, cols, P), rtol=tol(dtype), atol=tol(dtype)
     )
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_fused_iteration_kernels(rng, dtype, k):
+    X, Xp, G, Gp = (random_array(rng, (30, k), dtype) for _ in range(4))
+    beta, step = rng.uniform(0, 1, k), rng.uniform(0.1, 2, k)
+    V, W = np.empty_like(X), np.empty_like(X)
+    K.extrapolate_step(X, Xp, G, Gp, beta, step, V, W)
+    V_ref, W_ref = ref.extrapolate_step(X, Xp, G, Gp, beta, step)
+    np.testing.assert_allclose(V, V_ref, rtol=tol(dtype), atol=tol(dtype))
+    np.testing.assert_allclose(W, W_ref, rtol=tol(dtype), atol=tol(dtype))
+    out = np.empty_like(X)
+    K.extrapolate(X, Xp, beta, out)
+    np.testing.assert_allclose(out, V_ref, rtol=tol(dtype), atol=tol(dtype))
+    stats = np.empty((4, k))
+    K.pair_stats(G, V, X, stats)
+    np.testing.assert_allclose(stats, ref.pair_stats(G, V, X), rtol=10 * tol(dtype))
+    R, rstats = np.empty_like(X), np.empty((3, k))
+    K.residual_stats(G, V, X, R, rstats)
+    R_ref, rstats_ref = ref.residual_stats(G, V, X)
+    np.testing.assert_allclose(R, R_ref, rtol=tol(dtype), atol=tol(dtype))
+    np.testing.assert_allclose(rstats, rstats_ref, rtol=10 * tol(dtype))

@@ -72,6 +72,21 @@ def test_block_and_tile_passes(monkeypatch, rng, n, q, block_bytes, tile_bytes):
     np.testing.assert_allclose(fwht_along_axis(x, 1, True, "natural"), ref, atol=1e-12)
 
 
+@pytest.mark.parametrize("tile_stages", [1, 2, 4])
+def test_tile_group_sizes(monkeypatch, rng, tile_stages):
+    monkeypatch.setattr(wht, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(wht, "TILE_BYTES", 64)
+    monkeypatch.setattr(wht, "TILE_STAGES", tile_stages)
+    for q in (1, 2, 5):
+        x = rng.standard_normal((3, 1 << 9, q))
+        np.testing.assert_allclose(
+            fwht_along_axis(x, 1, False, "natural"),
+            fwht_reference(x, 1),
+            rtol=1e-12,
+            atol=1e-10,
+        )
+
+
 def test_plan_passes():
     # 2**24 float64: 12 stages in 32 KiB blocks, then two tile passes of 6
     m, groups = wht._plan(24, 1, wht.BLOCK_BYTES // 8)
@@ -81,6 +96,9 @@ def test_plan_passes():
     assert m == 10 and groups.size == 0
     m, groups = wht._plan(5, 10_000, 4096)
     assert m == 0 and groups.sum() == 5
+    m, groups = wht._plan(20, 1, 8, 4)
+    assert m == 3
+    np.testing.assert_array_equal(groups, [4, 4, 3, 3, 3])
 
 
 @pytest.mark.parametrize("ordering", ["natural", "dyadic"])

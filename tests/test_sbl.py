@@ -77,21 +77,23 @@ def test_classic_problem_20_trials_against_ard():
             x_or = np.zeros_like(x)
             x_or[S] = np.linalg.lstsq(A[:, S], y, rcond=None)[0]
             oracle.append(nmse_db(x, x_or))
-    # measured on this seed: SBL -24.5 dB, ARD -15.5 dB, oracle LS -30 dB
-    assert np.mean(ours) <= -23.5
-    assert np.mean(ours) <= np.mean(ard) - 7.0
+    # measured on this seed: SBL -25.3 dB, ARD -15.0 dB, oracle LS -30.1 dB.
+    # The issue's -25 dB holds on this seed but not on average: over 10 seeds
+    # of 20 trials the mean is -24.4 dB (range -23.1 to -25.5), see RESULTS.md.
+    assert np.mean(ours) <= -24.0
+    assert np.mean(ours) <= np.mean(ard) - 8.0
     assert np.mean(ours) >= np.mean(oracle)
 
 
 def test_msbl_recovers_shared_support_single_vector_sbl_misses():
-    """20 x 40 Gaussian, 9 shared non-zeros, 6 noiseless snapshots."""
+    """20 x 40 Gaussian, 10 shared non-zeros, 6 noiseless snapshots."""
     rng = np.random.default_rng(7)
     msbl_ok, single_ok = 0, 0
     n_problems = 8
     with _one_thread():
         for _ in range(n_problems):
             A, Y, X, _ = make_sparse_problem(
-                20, 40, 9, n_signals=6, snr_db=None, random_state=rng
+                20, 40, 10, n_signals=6, snr_db=None, random_state=rng
             )
             truth = set(np.flatnonzero(np.abs(X).sum(axis=1)).tolist())
             res = sbl(A, Y)
@@ -101,8 +103,9 @@ def test_msbl_recovers_shared_support_single_vector_sbl_misses():
                 r1 = sbl(A, Y[:, j])
                 f1 = set(np.flatnonzero(np.abs(r1.x) > 1e-3).tolist())
                 single_ok += f1 == truth
+    # measured: M-SBL 8 / 8 supports, single-vector SBL 15 / 48
     assert msbl_ok >= n_problems - 1
-    assert single_ok <= 0.5 * n_problems * 6
+    assert single_ok <= 0.4 * n_problems * 6
 
 
 def test_msbl_result_shapes(rng):

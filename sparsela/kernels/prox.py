@@ -22,10 +22,14 @@ from numba import njit
 
 __all__ = [
     "csc_cols_matmat",
+    "extrapolate",
+    "extrapolate_step",
     "group_norms",
     "group_soft_threshold",
     "hard_threshold",
     "nonneg_soft_threshold",
+    "pair_stats",
+    "residual_stats",
     "rows_tmatmat",
     "soft_threshold",
     "soft_threshold_complex",
@@ -164,3 +168,63 @@ def csc_cols_matmat(data, indices, indptr, cols, P, out):  # pragma: no cover
             a = data[p]
             for j in range(k):
                 out[r, j] += a * P[c, j]
+
+
+# ---- fused vector updates of the proximal-gradient iteration ------------------------
+@njit(cache=True)
+def extrapolate(X, Xp, beta, out):  # pragma: no cover - numba
+    """``out = X + beta_j (X - Xp)`` column-wise."""
+    n, k = X.shape
+    for i in range(n):
+        for j in range(k):
+            out[i, j] = X[i, j] + beta[j] * (X[i, j] - Xp[i, j])
+
+
+@njit(cache=True)
+def extrapolate_step(X, Xp, G, Gp, beta, step, V, W):  # pragma: no cover - numba
+    """``V = X + beta_j (X - Xp)`` and ``W = V - step_j (G + beta_j (G - Gp))``.
+
+    The extrapolated point and its gradient step in one pass (the gradient is
+    affine in the point, so it extrapolates the same way).
+    """
+    n, k = X.shape
+    for i in range(n):
+        for j in range(k):
+            b = beta[j]
+            v = X[i, j] + b * (X[i, j] - Xp[i, j])
+            V[i, j] = v
+            W[i, j] = v - step[j] * (G[i, j] + b * (G[i, j] - Gp[i, j]))
+
+
+@njit(cache=True)
+def pair_stats(Xn, V, X, out):  # pragma: no cover - numba
+    """Per column, in float64: ``out[0] = ||Xn - V||^2``, ``out[1] = ||Xn - X||^2``,
+    ``out[2] = Re <Xn - V, Xn - X>``, ``out[3] = ||Xn||^2``."""
+    n, k = Xn.shape
+    out[:] = 0.0
+    for i in range(n):
+        for j in range(k):
+            d = Xn[i, j] - V[i, j]
+            e = Xn[i, j] - X[i, j]
+            x = Xn[i, j]
+            out[0, j] += d.real * d.real + d.imag * d.imag
+            out[1, j] += e.real * e.real + e.imag * e.imag
+            out[2, j] += d.real * e.real + d.imag * e.imag
+            out[3, j] += x.real * x.real + x.imag * x.imag
+
+
+@njit(cache=True)
+def residual_stats(AXn, AV, B, R, out):  # pragma: no cover - numba
+    """``R = AXn - B`` and per column, in float64: ``out[0] = ||AXn - AV||^2``,
+    ``out[1] = ||R||^2``, ``out[2] = Re <B, R>``."""
+    m, k = AXn.shape
+    out[:] = 0.0
+    for i in range(m):
+        for j in range(k):
+            d = AXn[i, j] - AV[i, j]
+            r = AXn[i, j] - B[i, j]
+            R[i, j] = r
+            b = B[i, j]
+            out[0, j] += d.real * d.real + d.imag * d.imag
+            out[1, j] += r.real * r.real + r.imag * r.imag
+            out[2, j] += b.real * r.real + b.imag * r.imag

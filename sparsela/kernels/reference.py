@@ -362,6 +362,38 @@ def cols_matmat(A, cols, P):
     return np.asarray(A[:, cols] @ P)
 
 
+def extrapolate_step(X, Xp, G, Gp, beta, step):
+    """``(V, W)`` with ``V = X + beta (X - Xp)``, ``W = V - step (G + beta (G - Gp))``."""
+    V = X + beta * (X - Xp)
+    return V, V - step * (G + beta * (G - Gp))
+
+
+def pair_stats(Xn, V, X):
+    """``[||Xn - V||^2, ||Xn - X||^2, Re <Xn - V, Xn - X>, ||Xn||^2]`` per column."""
+    d, e = Xn - V, Xn - X
+    return np.array(
+        [
+            np.sum(np.abs(d) ** 2, axis=0),
+            np.sum(np.abs(e) ** 2, axis=0),
+            np.sum((np.conj(d) * e).real, axis=0),
+            np.sum(np.abs(Xn) ** 2, axis=0),
+        ]
+    )
+
+
+def residual_stats(AXn, AV, B):
+    """``(R, [||AXn - AV||^2, ||R||^2, Re <B, R>])`` with ``R = AXn - B``."""
+    R = AXn - B
+    stats = np.array(
+        [
+            np.sum(np.abs(AXn - AV) ** 2, axis=0),
+            np.sum(np.abs(R) ** 2, axis=0),
+            np.sum((np.conj(B) * R).real, axis=0),
+        ]
+    )
+    return R, stats
+
+
 # ---- sparse WHT peeling (mirrors kernels/sparse_wht.py) -----------------------
 # [section: sparse_wht]
 

@@ -282,6 +282,89 @@ def _low3_pair(b):
 
 
 @njit(cache=True)
+def _mid3_unit(b):
+    """Stages of span 8, 16, 32 on contiguous groups of 64 (real data)."""
+    for g in range(b.size // 64):
+        base = 64 * g
+        for c in range(8):
+            i = base + c
+            x0 = b[i]
+            x1 = b[i + 8]
+            x2 = b[i + 16]
+            x3 = b[i + 24]
+            x4 = b[i + 32]
+            x5 = b[i + 40]
+            x6 = b[i + 48]
+            x7 = b[i + 56]
+            y0 = x0 + x1
+            y1 = x0 - x1
+            y2 = x2 + x3
+            y3 = x2 - x3
+            y4 = x4 + x5
+            y5 = x4 - x5
+            y6 = x6 + x7
+            y7 = x6 - x7
+            z0 = y0 + y2
+            z1 = y1 + y3
+            z2 = y0 - y2
+            z3 = y1 - y3
+            z4 = y4 + y6
+            z5 = y5 + y7
+            z6 = y4 - y6
+            z7 = y5 - y7
+            b[i] = z0 + z4
+            b[i + 8] = z1 + z5
+            b[i + 16] = z2 + z6
+            b[i + 24] = z3 + z7
+            b[i + 32] = z0 - z4
+            b[i + 40] = z1 - z5
+            b[i + 48] = z2 - z6
+            b[i + 56] = z3 - z7
+
+
+@njit(cache=True)
+def _mid3_pair(b):
+    """Stages of span 16, 32, 64 on contiguous groups of 128 (interleaved
+    complex data)."""
+    for g in range(b.size // 128):
+        base = 128 * g
+        for c in range(16):
+            i = base + c
+            x0 = b[i]
+            x1 = b[i + 16]
+            x2 = b[i + 32]
+            x3 = b[i + 48]
+            x4 = b[i + 64]
+            x5 = b[i + 80]
+            x6 = b[i + 96]
+            x7 = b[i + 112]
+            y0 = x0 + x1
+            y1 = x0 - x1
+            y2 = x2 + x3
+            y3 = x2 - x3
+            y4 = x4 + x5
+            y5 = x4 - x5
+            y6 = x6 + x7
+            y7 = x6 - x7
+            z0 = y0 + y2
+            z1 = y1 + y3
+            z2 = y0 - y2
+            z3 = y1 - y3
+            z4 = y4 + y6
+            z5 = y5 + y7
+            z6 = y4 - y6
+            z7 = y5 - y7
+            b[i] = z0 + z4
+            b[i + 16] = z1 + z5
+            b[i + 32] = z2 + z6
+            b[i + 48] = z3 + z7
+            b[i + 64] = z0 - z4
+            b[i + 80] = z1 - z5
+            b[i + 96] = z2 - z6
+            b[i + 112] = z3 - z7
+
+
+@njit(cache=True)
 def _stage_rounds(a, base0, stride, n_stages, width):
     """All ``n_stages`` butterfly stages across the ``2**n_stages`` rows
     ``a[base0 + k*stride : ... + width]`` (spans ``stride, 2*stride, ...``),
@@ -332,10 +415,18 @@ def _block_item(src, dst, t, nb, bs, q, m, copy_in, scale, do_scale):
         _low3_unit(d)
         done = 3
         width = 8
+        if m >= 6:
+            _mid3_unit(d)
+            done = 6
+            width = 64
     elif q == 2 and m >= 3:
         _low3_pair(d)
         done = 3
         width = 16
+        if m >= 6:
+            _mid3_pair(d)
+            done = 6
+            width = 128
     _stage_rounds(d, 0, width, m - done, width)
     if do_scale:
         for i in range(bs):
@@ -368,13 +459,14 @@ def _tile_item(src, dst, t, nsb, ncol, span, r, tile_w, copy_in, scale, do_scale
 
 
 @njit(cache=True)
-def _plan(n_bits, q, block_elems):
-    """Number of stages of the block pass and the sizes of the tile passes."""
+def _plan(n_bits, q, block_elems, max_group=6):
+    """Number of stages of the block pass and the sizes of the tile passes
+    (at most ``max_group`` stages each, as even as possible)."""
     m = 0
     while m < n_bits and (q << (m + 1)) <= block_elems:
         m += 1
     rest = n_bits - m
-    n_groups = (rest + 5) // 6 if rest > 0 else 0
+    n_groups = (rest + max_group - 1) // max_group if rest > 0 else 0
     groups = np.zeros(n_groups, dtype=np.int64)
     for g in range(n_groups):
         groups[g] = rest // n_groups + (1 if g < rest % n_groups else 0)
@@ -382,9 +474,11 @@ def _plan(n_bits, q, block_elems):
 
 
 @njit(cache=True)
-def _fwht_rows_serial(src, dst, q, n_bits, scale, block_elems, tile_w, copy_in):
+def _fwht_rows_serial(
+    src, dst, q, n_bits, scale, block_elems, tile_w, max_group, copy_in
+):
     P, L = dst.shape
-    m, groups = _plan(n_bits, q, block_elems)
+    m, groups = _plan(n_bits, q, block_elems, max_group)
     n_groups = groups.size
     do_scale = scale != 1.0
     if m > 0 or n_groups == 0:
@@ -410,9 +504,11 @@ def _fwht_rows_serial(src, dst, q, n_bits, scale, block_elems, tile_w, copy_in):
 
 
 @njit(cache=True, parallel=True)
-def _fwht_rows_parallel(src, dst, q, n_bits, scale, block_elems, tile_w, copy_in):
+def _fwht_rows_parallel(
+    src, dst, q, n_bits, scale, block_elems, tile_w, max_group, copy_in
+):
     P, L = dst.shape
-    m, groups = _plan(n_bits, q, block_elems)
+    m, groups = _plan(n_bits, q, block_elems, max_group)
     n_groups = groups.size
     do_scale = scale != 1.0
     if m > 0 or n_groups == 0:
@@ -445,7 +541,7 @@ def _run(src, dst, q, n_bits, scale, copy_in, parallel=None):
     if parallel is None:
         parallel = dst.size >= PARALLEL_MIN_SIZE
     fn = _fwht_rows_parallel if parallel else _fwht_rows_serial
-    fn(src, dst, q, n_bits, scale, block_elems, tile_w, copy_in)
+    fn(src, dst, q, n_bits, scale, block_elems, tile_w, TILE_STAGES, copy_in)
 
 
 def fwht_rows_inplace(a, q=1, scale=1.0, parallel=None):

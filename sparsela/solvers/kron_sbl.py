@@ -540,16 +540,7 @@ def kron_sbl(
     n_iter = 0
     for it in range(1, max_iter + 1):
         n_iter = it
-        # prune per mode (irreversible)
-        for i in range(I):
-            g = gams[i]
-            thr = max(ratios[i] * float(g.max(initial=0.0)), prune_abs)
-            keep = (g >= thr) & (g > 0)
-            if not keep.all():
-                keeps[i] = keeps[i][keep]
-                gams[i] = g[keep]
-                if couplings[i] is not None:
-                    couplings[i] = couplings[i][np.ix_(keep, keep)]
+        _prune(gams, keeps, couplings, ratios, prune_abs)
         if any(k.size == 0 for k in keeps):
             status, message = 2, "every coefficient was pruned: x = 0"
             break
@@ -595,24 +586,32 @@ def kron_sbl(
         x_full = np.zeros((N, L), dtype=work)
         res_norm = np.linalg.norm(Y2, axis=0)
         return finish(x_full, keeps, gams, status, message, n_iter, res_norm)
-    # final E-step with the final hyperparameters
+    # final E-step with the final hyperparameters, pruned as before every E-step
+    _prune(gams, keeps, couplings, ratios, prune_abs)
+    if any(k.size == 0 for k in keeps):
+        x_full = np.zeros((N, L), dtype=work)
+        return finish(
+            x_full, keeps, gams, 2, "every coefficient was pruned: x = 0",
+            n_iter, np.linalg.norm(Y2, axis=0),
+        )
     sub = [A[:, k] for A, k in zip(mats, keeps, strict=True)]
-    if not all(np.all(g > 0) for g in gams):  # keep the E-step well defined
-        pos = [g > 0 for g in gams]
-        keeps = [k[p] for k, p in zip(keeps, pos, strict=True)]
-        gams = [g[p] for g, p in zip(gams, pos, strict=True)]
-        sub = [A[:, p] for A, p in zip(sub, pos, strict=True)]
-        if any(k.size == 0 for k in keeps):
-            x_full = np.zeros((N, L), dtype=work)
-            return finish(
-                x_full, keeps, gams, 2, "every coefficient was pruned: x = 0",
-                n_iter, np.linalg.norm(Y2, axis=0),
-            )
     mu, _, _, _, _ = _kron_estep(sub, gams, Y, sigma2)
     x_full = _scatter(mu, keeps, n_dims, L)
     Hmu = _mode_apply(mu, sub).reshape(M, L)
     res_norm = np.linalg.norm(Y2 - Hmu, axis=0)
     return finish(x_full, keeps, gams, status, message, n_iter, res_norm)
+
+
+def _prune(gams, keeps, couplings, ratios, prune_abs):
+    """Delete (in place) mode indices with ``γ < max(r max γ, r_abs)`` or 0."""
+    for i, g in enumerate(gams):
+        thr = max(ratios[i] * float(g.max(initial=0.0)), prune_abs)
+        keep = (g >= thr) & (g > 0)
+        if not keep.all():
+            keeps[i] = keeps[i][keep]
+            gams[i] = g[keep]
+            if couplings[i] is not None:
+                couplings[i] = couplings[i][np.ix_(keep, keep)]
 
 
 def _embed(g, keep, n):

@@ -685,13 +685,15 @@ class _ProxGradient:
         self.B = Y
         self.X = X0
         self.AX = prods.matmat(X0) if np.any(X0) else np.zeros_like(Y)
-        self.GX = prods.rmatmat(self.AX - Y)
+        R = self.AX - Y
+        self.GX = prods.rmatmat(R)
         self.Xp, self.AXp, self.GXp = self.X, self.AX, self.GX
         self.t = np.ones(k)
         if L0 is None:
             L0 = _rayleigh_L(prods, self.GX)
         self.L = np.maximum(np.asarray(L0, dtype=np.float64), self.tiny)
-        self.P = self._objective(self.X, self.AX)
+        nR, bR = _sq_cols(R), _dot_cols(Y, R)
+        self.P = 0.5 * nR + self._value(self.X)
         self.D = np.full(k, -np.inf)
         self.bnorm = np.sqrt(_sq_cols(Y))
         self.last_change = np.full(k, np.inf)
@@ -709,13 +711,12 @@ class _ProxGradient:
         self.history = {"objective": [], "rel_change": [], "time": []}
         if self.use_gap:
             self.history["gap"] = []
-            self._update_gap()
+            self._update_gap(nR, bR)
 
     # -- pieces -------------------------------------------------------------------
-    def _objective(self, X, AX):
+    def _value(self, X):
         val = self.g.value(X[:, 0]) if self.single else self.g.value(X)
-        val = np.atleast_1d(np.asarray(val, dtype=np.float64))
-        return 0.5 * _sq_cols(AX - self.B) + val
+        return np.atleast_1d(np.asarray(val, dtype=np.float64))
 
     def _prox(self, V, steps):
         if self.single:
@@ -729,14 +730,16 @@ class _ProxGradient:
             )
         return np.ascontiguousarray(out, dtype=V.dtype)
 
-    def _update_gap(self):
-        """Relative duality gap at ``X``: dual point from the rescaled residual."""
-        R = self.AX - self.B
+    def _update_gap(self, nR, bR):
+        """Relative duality gap at ``X``: dual point from the rescaled residual.
+
+        ``nR = ||A x - y||^2`` and ``bR = Re <y, A x - y>`` per column.
+        """
         Z = -self.GX
         s, conj = self.g.dual_scale(Z[:, 0] if self.single else Z)
         s = np.atleast_1d(np.asarray(s, dtype=np.float64))
         conj = np.atleast_1d(np.asarray(conj, dtype=np.float64))
-        D = -s * _dot_cols(self.B, R) - 0.5 * s**2 * _sq_cols(R) - conj
+        D = -s * bR - 0.5 * s**2 * nR - conj
         self.D = np.maximum(self.D, D)
         with np.errstate(invalid="ignore"):
             gap = (self.P - self.D) / np.maximum(self.P, self.tiny)
@@ -779,67 +782,71 @@ class _ProxGradient:
 
     # -- one iteration ---------------------------------------------------------------
     def _trial(self, cols, L_try):
-        """Extrapolate with the momentum that ``L_try`` implies, take the prox step."""
-        X, Xp = self.X[:, cols], self.Xp[:, cols]
-        t = self.t[cols]
-        if self.accelerated:
-            theta = L_try / self.L[cols]
-            t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * theta * t**2))
+        """Extrapolate with the momentum that ``L_try`` implies, take the prox step.
+
+        ``cols`` selects a subset of the active columns (``None``: all). Returns
+        the new point, its image, the residual, ``t``, and the statistics of
+        :func:`~sparsela.kernels.prox.pair_stats` and ``residual_stats``.
+        """
+        pick = (lambda a: a) if cols is None else (lambda a: np.ascontiguousarray(a[:, cols]))
+        X, Xp, GX, GXp = pick(self.X), pick(self.Xp), pick(self.GX), pick(self.GXp)
+        AX, AXp, B = pick(self.AX), pick(self.AXp), pick(self.B)
+        t = self.t if cols is None else self.t[cols]
+        L = self.L if cols is None else self.L[cols]
+        if self.accelerated:  # Calatroni & Chambolle: t_k reflects L_k / L_{k-1}
+            t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * (L_try / L) * t**2))
             beta = (t - 1.0) / t_new
         else:
-            t_new = t
-            beta = np.zeros_like(t)
-        b = beta.astype(X.real.dtype)
-        V = X + b * (X - Xp)
-        AX, AXp = self.AX[:, cols], self.AXp[:, cols]
-        AV = AX + b * (AX - AXp)
-        GX, GXp = self.GX[:, cols], self.GXp[:, cols]
+            t_new, beta = t, np.zeros_like(t)
         steps = 1.0 / L_try
-        W = V - (GX + b * (GX - GXp)) * steps.astype(X.real.dtype)
+        V, W = np.empty_like(X), np.empty_like(X)
+        _k.extrapolate_step(X, Xp, GX, GXp, beta, steps, V, W)
+        AV = np.empty_like(AX)
+        _k.extrapolate(AX, AXp, beta, AV)
         Xn = self._prox(W, steps)
-        return Xn, self.prods.matmat(Xn), V, AV, t_new
+        AXn = self.prods.matmat(Xn)
+        R = np.empty(AXn.shape, dtype=np.result_type(AXn, B))
+        ps, rs = np.empty((4, X.shape[1])), np.empty((3, X.shape[1]))
+        _k.pair_stats(Xn, V, X, ps)
+        _k.residual_stats(AXn, AV, B, R, rs)
+        return Xn, AXn, R, t_new, ps, rs
 
     def step(self):
         """One accepted proximal-gradient step for every active column."""
-        a = self.idx.size
         L_try = self.L * self.rho
-        cols = np.arange(a)
-        Xn, AXn, V, AV, t_new = self._trial(cols, L_try)
+        Xn, AXn, R, t_new, ps, rs = self._trial(None, L_try)
         slack = (32.0 * self.eps * self.bnorm) ** 2
         for _ in range(_MAX_TRIALS):
-            Dd = Xn - V
-            nd = _sq_cols(Dd)
-            nA = _sq_cols(AXn - AV)
-            viol = nA > L_try * nd * (1.0 + 1e-6) + slack
+            # descent condition ||A (x_k - y_k)||^2 <= L ||x_k - y_k||^2
+            viol = rs[0] > L_try * ps[0] * (1.0 + 1e-6) + slack
             if not np.any(viol):
                 break
             if self.mode == "monotone":
                 L_try[viol] *= _ETA
             else:  # the Rayleigh quotient along the failed step bounds L from below
-                L_try[viol] = np.maximum(1.1 * L_try[viol], 1.05 * nA[viol] / nd[viol])
+                rq = rs[0, viol] / ps[0, viol]
+                L_try[viol] = np.maximum(1.1 * L_try[viol], 1.05 * rq)
             sub = np.flatnonzero(viol)
-            Xs, AXs, Vs, AVs, ts = self._trial(sub, L_try[sub])
-            Xn[:, sub], AXn[:, sub], V[:, sub], AV[:, sub] = Xs, AXs, Vs, AVs
-            t_new[sub] = ts
-        Delta = Xn - self.X
-        nDelta = _sq_cols(Delta)
-        change = np.sqrt(nDelta) / np.maximum(np.sqrt(_sq_cols(Xn)), self.tiny)
-        change[nDelta == 0] = 0.0
-        Fn = self._objective(Xn, AXn)
+            Xs, AXs, Rs, ts, pss, rss = self._trial(sub, L_try[sub])
+            Xn[:, sub], AXn[:, sub], R[:, sub] = Xs, AXs, Rs
+            t_new[sub], ps[:, sub], rs[:, sub] = ts, pss, rss
+        change = np.sqrt(ps[1]) / np.maximum(np.sqrt(ps[3]), self.tiny)
+        change[ps[1] == 0] = 0.0
+        Fn = 0.5 * rs[1] + self._value(Xn)
         if self.accelerated and self.restart == "gradient":
-            t_new[_dot_cols(Dd, Delta) < 0] = 1.0  # <y_k - x_k, x_k - x_{k-1}> > 0
+            t_new[ps[2] < 0] = 1.0  # <y_k - x_k, x_k - x_{k-1}> > 0
         elif self.accelerated and self.restart == "function":
             t_new[Fn > self.P] = 1.0
         self.Xp, self.AXp, self.GXp = self.X, self.AX, self.GX
         self.X, self.AX, self.P = Xn, AXn, Fn
-        self.GX = self.prods.rmatmat(AXn - self.B)
+        self.GX = self.prods.rmatmat(R)
         self.t, self.L = t_new, L_try
         self.last_change = change
         self.n_iter[self.idx] += 1
         self.F_all[self.idx] = Fn
         self.change_all[self.idx] = change
         if self.use_gap:
-            self._update_gap()
+            self._update_gap(rs[1], rs[2])
 
     def converged(self):
         """Flags of the active columns that meet the stopping rule."""
@@ -861,15 +868,14 @@ class _ProxGradient:
                 self.X[:, bad], self.AX[:, bad] = prev[0][:, bad], prev[1][:, bad]
                 self.F_all[self.idx[bad]] = prev[2][bad]
             self._record()
+            stop = self.callback is not None and self.callback(self._current()) is True
             self._finish(bad, 2)
-            done = self.converged()
-            self._finish(done, 0)
+            self._finish(self.converged(), 0)
             if self.use_gap:  # frozen iterates or gap, short of tol: precision limit
                 stalled = (self.last_change == 0) | (self.no_progress >= _STALL_ITER)
                 self._finish(stalled, 2)
-            if self.callback is not None and self.idx.size:
-                if self.callback(self._current()) is True:
-                    self._finish(np.ones(self.idx.size, dtype=bool), 3)
+            if stop:
+                self._finish(np.ones(self.idx.size, dtype=bool), 3)
         self._finish(np.ones(self.idx.size, dtype=bool), 1)
 
     def _current(self):

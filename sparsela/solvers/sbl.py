@@ -502,8 +502,7 @@ def sbl(
     y2 = float(np.vdot(Y, Y).real)
     floor = 1e-12 * y2 / (m * L)
     learn_noise = noise_var is None
-    import os
-    sigma2 = max(float(os.environ.get("SBL_S0", "0.1")) * float(np.var(Y)), floor) if learn_noise else float(noise_var)
+    sigma2 = max(0.1 * float(np.var(Y)), floor) if learn_noise else float(noise_var)
 
     if y2 == 0.0:
         x = np.zeros((n, L), dtype=work)
