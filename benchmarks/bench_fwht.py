@@ -99,3 +99,47 @@ def test_copy(benchmark, case, impl):
     fn = np.copy if impl == "np.copy" else _copyto(np.empty_like(x))
     benchmark.group = f"fwht {name} float64"
     benchmark.pedantic(fn, args=(x,), rounds=15, iterations=1, warmup_rounds=1)
+
+
+def passes(repeats=15):
+    """Best-of-``repeats`` times at N = 2**24 expressed as memory passes.
+
+    ``python benchmarks/bench_fwht.py`` prints them for 1 and 2 threads: the
+    in-place kernel against ``np.copyto`` (pure read + write bandwidth) and
+    the public out-of-place ``fwht`` against ``np.copy`` (allocation
+    included, as for ``fwht``).
+    """
+    import time
+
+    from sparsela.kernels.wht import fwht_rows_inplace
+
+    x = np.random.default_rng(0).standard_normal(1 << 24)
+    y = x.copy()
+    fwht(x)
+    fwht_rows_inplace(y.reshape(1, -1))
+    lines = []
+    for threads in (1, 2):
+        numba.set_num_threads(threads)
+        best = {"copyto": [], "copy": [], "inplace": [], "fwht": []}
+        for _ in range(repeats):
+            for key, fn in (
+                ("copyto", lambda: np.copyto(y, x)),
+                ("copy", lambda: np.copy(x)),
+                ("inplace", lambda: fwht_rows_inplace(y.reshape(1, -1))),
+                ("fwht", lambda: fwht(x)),
+            ):
+                t0 = time.perf_counter()
+                fn()
+                best[key].append(time.perf_counter() - t0)
+        b = {k: min(v) * 1e3 for k, v in best.items()}
+        lines.append(
+            f"threads={threads}: copyto {b['copyto']:.1f} ms, np.copy "
+            f"{b['copy']:.1f} ms, in-place kernel {b['inplace']:.1f} ms "
+            f"({b['inplace'] / b['copyto']:.2f} copyto passes), fwht "
+            f"{b['fwht']:.1f} ms ({b['fwht'] / b['copy']:.2f} np.copy passes)"
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(passes()))

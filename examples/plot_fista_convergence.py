@@ -6,9 +6,11 @@ The lasso ``min 1/2 ||A x - y||^2 + lam ||x||_1`` on a random Gaussian
 problem, solved four ways with the same stopping rule:
 
 * ISTA with the constant step ``1/L``, ``L = ||A||_2^2``: ``F(x_k) - F*``
-  decays like ``1/k``;
+  decays like ``1/k`` in the worst case, and linearly here once the support
+  is found (the lasso is then strongly convex on it);
 * FISTA with the same step (Beck & Teboulle): like ``1/k^2``, under the bound
-  ``2 L ||x_0 - x*||^2 / (k+1)^2``, but with ripples;
+  ``2 L ||x_0 - x*||^2 / (k+1)^2``, but with ripples that let ISTA catch up
+  at high accuracy;
 * FISTA with adaptive restart (O'Donoghue & Candès): the momentum is reset
   when it points uphill, which removes the ripples and makes the decay linear
   once the support is found;
@@ -65,7 +67,7 @@ for name, res in runs.items():
     it = np.arange(1, F.size + 1)
     ax1.semilogy(it, np.maximum(F - star.objective, 1e-16) / star.objective, label=name)
     ax2.semilogy(it, res.history["gap"], label=name)
-it = np.arange(1, max_iter + 1)
+it = np.arange(1, max(r.n_iter for r in runs.values()) + 1)
 bound = 2 * L * np.sum(star.x**2) / (it + 1) ** 2 / star.objective
 ax1.semilogy(it, bound, "k--", lw=1, label="FISTA bound")
 ax1.set_ylim(1e-14, 10)

@@ -544,11 +544,15 @@ def irs_mimo_channel(
     alpha_2 = _gauss(rng, L, True)  # IRS -> BS path gains
     c1 = math.sqrt(n_ms * n_irs / L)
     c2 = math.sqrt(n_bs * n_irs / L)
-    H1 = c1 * (A_irs[:, aoa_irs] * alpha_a) @ np.outer(
-        np.ones(L), A_ms[:, aod_ms].conj()
+    H1 = (
+        c1
+        * (A_irs[:, aoa_irs] * alpha_a)
+        @ np.outer(np.ones(L), A_ms[:, aod_ms].conj())
     )
-    H2 = c2 * (A_bs[:, aoa_bs] * alpha_2) @ np.outer(
-        np.ones(L), A_irs[:, aod_irs].conj()
+    H2 = (
+        c2
+        * (A_bs[:, aoa_bs] * alpha_2)
+        @ np.outer(np.ones(L), A_irs[:, aod_irs].conj())
     )
     if draw_phases:  # as the reference code: avoid a configuration with no signal
         for t in range(K2):

@@ -237,7 +237,11 @@ class L1(Prox):
 
     def dual_norm(self, z):
         z2, was1d = _as2d(z)
-        dn = np.abs(z2).max(axis=0).astype(np.float64) if z2.size else np.zeros(z2.shape[1])
+        dn = (
+            np.abs(z2).max(axis=0).astype(np.float64)
+            if z2.size
+            else np.zeros(z2.shape[1])
+        )
         return _out(dn, was1d)
 
     def dual_scale(self, z):
@@ -393,7 +397,9 @@ class GroupL1(Prox):
         if weights is None:
             gw = np.sqrt(sizes.astype(np.float64))
         else:
-            gw = check_array(weights, "weights", ndim=1, allow_int=True, dtype_kinds="f")
+            gw = check_array(
+                weights, "weights", ndim=1, allow_int=True, dtype_kinds="f"
+            )
             if gw.shape[0] != sizes.shape[0]:
                 raise ValueError(
                     f"weights must have one entry per group ({sizes.shape[0]}), "
@@ -456,9 +462,11 @@ class GroupL1(Prox):
 
 
 def _parse_groups(groups: Any) -> tuple[np.ndarray, np.ndarray, int]:
-    """``(perm, gptr, n)``: coefficients of group ``g`` are ``perm[gptr[g]:gptr[g+1]]``."""
+    """``(perm, gptr, n)``: group ``g`` is ``perm[gptr[g]:gptr[g + 1]]``."""
     if groups is None:
-        raise TypeError("groups must be a list of index arrays or a label array, got None")
+        raise TypeError(
+            "groups must be a list of index arrays or a label array, got None"
+        )
     is_list = isinstance(groups, Sequence) and not isinstance(groups, str)
     is_list = is_list and len(groups) > 0 and np.ndim(groups[0]) == 1
     if not is_list:
@@ -478,7 +486,9 @@ def _parse_groups(groups: Any) -> tuple[np.ndarray, np.ndarray, int]:
     for i, g in enumerate(groups):
         arr = np.asarray(g)
         if arr.ndim != 1:
-            raise ValueError(f"groups[{i}] must be 1-dimensional, got shape {arr.shape}")
+            raise ValueError(
+                f"groups[{i}] must be 1-dimensional, got shape {arr.shape}"
+            )
         if arr.size == 0:
             raise ValueError(f"groups[{i}] is empty; every group needs a coefficient")
         if arr.dtype.kind not in "iu":
@@ -567,7 +577,7 @@ class ElasticNet(Prox):
     >>> import numpy as np
     >>> from sparsela.prox import ElasticNet
     >>> ElasticNet(1.0, l1_ratio=0.5).prox(np.array([3.0, -0.2]), 1.0)
-    array([ 1.66666667, -0.        ])
+    array([1.66666667, 0.        ])
     """
 
     def __init__(self, lam: float = 1.0, *, l1_ratio: float = 0.5) -> None:
@@ -600,7 +610,9 @@ class ElasticNet(Prox):
     def dual_scale(self, z):
         z2, _ = _as2d(z)
         if self.l1_ratio == 1.0:
-            s = _scale_from_dual_norm(np.abs(z2).max(axis=0).astype(np.float64), self.lam)
+            s = _scale_from_dual_norm(
+                np.abs(z2).max(axis=0).astype(np.float64), self.lam
+            )
             return s, np.zeros_like(s)
         excess = np.maximum(np.abs(z2).astype(np.float64) - self.lam * self.l1_ratio, 0)
         conj = (excess**2).sum(axis=0) / (2.0 * self.lam * (1.0 - self.l1_ratio))
@@ -651,7 +663,9 @@ class Box(Prox):
             if np.isnan(b):
                 raise ValueError(f"{name} must not be NaN")
             return np.asarray(float(b))
-        arr = check_array(b, name, ndim=1, allow_int=True, dtype_kinds="f", finite=False)
+        arr = check_array(
+            b, name, ndim=1, allow_int=True, dtype_kinds="f", finite=False
+        )
         if np.isnan(arr).any():
             raise ValueError(f"{name} contains NaN")
         return arr.astype(np.float64)

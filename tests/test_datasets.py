@@ -26,7 +26,9 @@ def test_make_sparse_problem(dtype):
     clean = A.astype(np.complex128) @ x
     assert nv == pytest.approx(np.mean(np.abs(clean) ** 2) / 10**1.5, rel=1e-5)
     # same seed, same problem
-    A2, y2, x2, _ = make_sparse_problem(40, 90, 6, snr_db=15, dtype=dtype, random_state=3)
+    A2, y2, x2, _ = make_sparse_problem(
+        40, 90, 6, snr_db=15, dtype=dtype, random_state=3
+    )
     np.testing.assert_array_equal(A, A2)
     np.testing.assert_array_equal(y, y2)
 
@@ -58,8 +60,13 @@ def test_make_kron_problem_structure(dtype):
     H = reduce(np.kron, p.factors)
     assert H.shape == (24, 120)
     # x is Kronecker-supported on the product of the per-mode supports
-    mask = reduce(np.kron, [np.isin(np.arange(n), s) for (_, n), s in
-                            zip(shapes, p.supports, strict=True)])
+    mask = reduce(
+        np.kron,
+        [
+            np.isin(np.arange(n), s)
+            for (_, n), s in zip(shapes, p.supports, strict=True)
+        ],
+    )
     np.testing.assert_array_equal(p.x != 0, mask)
     # the residual is the noise: its power matches noise_var on average
     clean = H @ p.x
@@ -105,9 +112,7 @@ def test_irs_mimo_kronecker_model_matches_physical_channel(seed):
         gaps = np.diff(np.sort(np.r_[s, s[0] + 18]))
         assert sorted(gaps.tolist()) == [1, 1, 16]
     # the channel NMSE is computed against H_t = H2 diag(θ_t) H1
-    H_t = np.stack(
-        [p.H2 @ np.diag(p.irs_phases[:, t]) @ p.H1 for t in range(6)]
-    )
+    H_t = np.stack([p.H2 @ np.diag(p.irs_phases[:, t]) @ p.H1 for t in range(6)])
     np.testing.assert_allclose(p.true_channels(), H_t)
     np.testing.assert_allclose(p.channels_from_x(p.x), H_t, atol=1e-10)
     assert p.channel_nmse(p.x) < 1e-20
@@ -118,9 +123,18 @@ def test_irs_mimo_given_pilots_and_phases():
     rng = np.random.default_rng(0)
     X = np.exp(2j * np.pi * rng.random((4, 2))) / 2
     theta = np.sign(rng.standard_normal((16, 3))) / 4
-    p = irs_mimo_channel(n_ms=4, n_bs=8, n_irs=16, grid=10, n_pilots=2,
-                         n_configs=3, angle_spread=2, pilots=X, irs_phases=theta,
-                         random_state=1)
+    p = irs_mimo_channel(
+        n_ms=4,
+        n_bs=8,
+        n_irs=16,
+        grid=10,
+        n_pilots=2,
+        n_configs=3,
+        angle_spread=2,
+        pilots=X,
+        irs_phases=theta,
+        random_state=1,
+    )
     np.testing.assert_array_equal(p.pilots, X)
     np.testing.assert_array_equal(p.irs_phases, theta)
     assert p.y.shape == (3 * 2 * 8,)

@@ -49,7 +49,9 @@ def test_nonneg_soft_threshold(rng, real_dtype):
     tau = np.array([0.3, 0.0])
     out = np.empty_like(v)
     K.nonneg_soft_threshold(v, tau, out)
-    np.testing.assert_allclose(out, ref.nonneg_soft_threshold(v, tau), rtol=tol(real_dtype))
+    np.testing.assert_allclose(
+        out, ref.nonneg_soft_threshold(v, tau), rtol=tol(real_dtype)
+    )
     assert out.min() >= 0
 
 

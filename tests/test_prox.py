@@ -7,7 +7,12 @@ from _utils import random_array, tol
 from sparsela.prox import L0, L1, Box, ElasticNet, GroupL1, NonNegL1, Prox, WeightedL1
 
 N = 12
-GROUPS = [np.array([0, 5, 6]), np.array([1, 2]), np.array([3, 4, 7, 8, 9]), np.array([10, 11])]
+GROUPS = [
+    np.array([0, 5, 6]),
+    np.array([1, 2]),
+    np.array([3, 4, 7, 8, 9]),
+    np.array([10, 11]),
+]
 
 
 def _penalties(dtype):
@@ -41,7 +46,9 @@ def test_prox_minimises_its_objective(rng, dtype, step):
         best = _phi(g, p, v, step)
         for scale in (1e-3, 1e-1, 1.0):
             for _ in range(30):
-                q = p + scale * random_array(rng, N, np.float64 if dtype.kind == "f" else np.complex128)
+                q = p + scale * random_array(
+                    rng, N, np.float64 if dtype.kind == "f" else np.complex128
+                )
                 if isinstance(g, L0):  # compare with sparsity patterns too
                     q[rng.random(N) < 0.5] = 0
                 assert best <= _phi(g, q, v, step) * (1 + rtol) + rtol, type(g).__name__
@@ -51,7 +58,8 @@ def test_l1_family_closed_forms(rng):
     v = np.array([3.0, -0.2, -1.0, 0.5])
     np.testing.assert_allclose(L1(0.5).prox(v, 2.0), [2.0, 0.0, 0.0, 0.0])
     np.testing.assert_allclose(
-        WeightedL1(1.0, weights=[0.0, 1.0, 0.5, 0.1]).prox(v, 1.0), [3.0, 0.0, -0.5, 0.4]
+        WeightedL1(1.0, weights=[0.0, 1.0, 0.5, 0.1]).prox(v, 1.0),
+        [3.0, 0.0, -0.5, 0.4],
     )
     np.testing.assert_allclose(NonNegL1(0.25).prox(v, 2.0), [2.5, 0.0, 0.0, 0.0])
     np.testing.assert_allclose(
@@ -69,7 +77,9 @@ def test_group_prox_closed_form():
     np.testing.assert_allclose(g.prox(v, 1.0), [2.4, 3.2, 0.0, 0.0])
     assert g.value(v) == pytest.approx(5.0 + 2.0 * np.sqrt(2.0))
     # default weights: sqrt(group size)
-    assert GroupL1(1.0, groups=[[0, 1], [2]]).weights == pytest.approx([np.sqrt(2), 1.0])
+    assert GroupL1(1.0, groups=[[0, 1], [2]]).weights == pytest.approx(
+        [np.sqrt(2), 1.0]
+    )
 
 
 def test_values(rng):
@@ -103,7 +113,11 @@ def test_conjugates_fenchel_young(rng):
     assert en.value(x) + c[0] == pytest.approx(x @ z)
     # norm penalties: the conjugate is the indicator of the dual ball and the
     # scaling puts z on the ball when it is outside
-    for g in (L1(lam), WeightedL1(lam, weights=rng.uniform(0.5, 2, N)), GroupL1(lam, groups=GROUPS)):
+    for g in (
+        L1(lam),
+        WeightedL1(lam, weights=rng.uniform(0.5, 2, N)),
+        GroupL1(lam, groups=GROUPS),
+    ):
         z = rng.standard_normal(N) * 10
         s, c = g.dual_scale(z)
         assert c[0] == 0.0 and 0 < s[0] < 1
@@ -125,7 +139,9 @@ def test_batch_prox_equals_columns(rng, dtype):
         vals = g.value(P)
         assert vals.shape == (3,)
         for j in range(3):
-            np.testing.assert_allclose(P[:, j], g.prox(V[:, j], steps[j]), rtol=tol(dtype))
+            np.testing.assert_allclose(
+                P[:, j], g.prox(V[:, j], steps[j]), rtol=tol(dtype)
+            )
             assert vals[j] == pytest.approx(g.value(P[:, j]), rel=1e-6)
 
 

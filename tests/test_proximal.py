@@ -15,7 +15,7 @@ from sparsela.operators import (
     WalshHadamard,
     aslinearoperator,
 )
-from sparsela.prox import L1, GroupL1, Prox
+from sparsela.prox import L1, Prox
 from sparsela.solvers.proximal import fista, ista, lambda_max
 
 cp = pytest.importorskip("cvxpy")
@@ -27,7 +27,9 @@ GROUPS = np.arange(N) // 4  # 15 groups of 4
 def _problem(rng, dtype=np.float64, m=M, n=N, k=None):
     A = random_array(rng, (m, n), dtype)
     x = np.zeros(n if k is None else (n, k), dtype=dtype)
-    x[rng.choice(n, 6, replace=False)] = random_array(rng, (6,) if k is None else (6, k), dtype)
+    x[rng.choice(n, 6, replace=False)] = random_array(
+        rng, (6,) if k is None else (6, k), dtype
+    )
     shape = (m,) if k is None else (m, k)
     y = A @ x + 0.05 * random_array(rng, shape, dtype)
     return A, y
@@ -166,7 +168,9 @@ def test_ista_slower_than_fista(rng):
     assert fista(A, y, **kw).n_iter < ista(A, y, **kw).n_iter
 
 
-@pytest.mark.parametrize("kind, params", CASES[:2] + CASES[4:], ids=["l1", "weighted_l1", "group_l1"])
+@pytest.mark.parametrize(
+    "kind, params", CASES[:2] + CASES[4:], ids=["l1", "weighted_l1", "group_l1"]
+)
 def test_batch_equals_columns(rng, kind, params):
     A, Y = _problem(rng, k=4)
     Y[:, 1] *= 1e-3  # very different scales: different steps and iteration counts
@@ -228,7 +232,9 @@ def _kron_problem(rng, dtype):
     return Kronecker(B1, B2), np.kron(B1, B2), x
 
 
-@pytest.mark.parametrize("which", ["kronecker", "hadamard", "csr", "scipy_csr", "scipy_op"])
+@pytest.mark.parametrize(
+    "which", ["kronecker", "hadamard", "csr", "scipy_csr", "scipy_op"]
+)
 def test_operators(rng, dtype, which):
     dtype = np.dtype(dtype)
     if which == "kronecker":
@@ -236,7 +242,9 @@ def test_operators(rng, dtype, which):
     elif which == "hadamard":
         idx = np.sort(rng.choice(64, 24, replace=False))
         rdt = np.finfo(dtype).dtype  # structural operators: nominal dtype
-        op = Restriction(64, idx, dtype=rdt) @ WalshHadamard(64, normalized=True, dtype=rdt)
+        op = Restriction(64, idx, dtype=rdt) @ WalshHadamard(
+            64, normalized=True, dtype=rdt
+        )
         D = op.todense().astype(dtype)
         x = np.zeros(64, dtype=dtype)
         x[[1, 9, 33]] = 1.0
@@ -275,7 +283,7 @@ def test_float32_stays_float32(rng, real_dtype):
 
 
 def test_float32_default_tol_terminates(rng):
-    """A gap of 1e-6 may be out of float32 reach: the solver says so, it does not hang."""
+    """A 1e-6 gap may be out of float32 reach: the solver says so, does not hang."""
     A, y = _problem(rng, np.float32, m=80, n=200)
     res = fista(A, y, lam=0.01 * float(lambda_max(A, y)))
     assert res.status in (0, 2)
@@ -317,7 +325,9 @@ def test_other_penalties(rng):
     res = fista(A, y, lam=lam, penalty="l0", tol=1e-12, max_iter=20000)
     step = res.step
     v = res.x - step * A.T @ (A @ res.x - y)
-    np.testing.assert_allclose(np.where(np.abs(v) > np.sqrt(2 * step * lam), v, 0), res.x, atol=1e-8)
+    np.testing.assert_allclose(
+        np.where(np.abs(v) > np.sqrt(2 * step * lam), v, 0), res.x, atol=1e-8
+    )
     assert 0 < np.count_nonzero(res.x) < N
 
 
@@ -350,7 +360,9 @@ def test_custom_penalties(rng):
             return 0.5 * (np.abs(x) ** 2).sum(axis=0)
 
     ridge = fista(A, y, penalty=Ridge(), tol=1e-13, max_iter=20000)
-    np.testing.assert_allclose(ridge.x, np.linalg.solve(A.T @ A + np.eye(N), A.T @ y), atol=1e-6)
+    np.testing.assert_allclose(
+        ridge.x, np.linalg.solve(A.T @ A + np.eye(N), A.T @ y), atol=1e-6
+    )
 
 
 def test_history_callback_and_status(rng):
@@ -381,12 +393,32 @@ def test_history_callback_and_status(rng):
         (dict(), TypeError, "lam"),
         (dict(lam=0.1, penalty="l3"), ValueError, "penalty"),
         (dict(lam=0.1, weights=np.ones(N)), ValueError, "weights"),
-        (dict(lam=0.1, penalty="weighted_l1", weights=np.ones(N - 1)), ValueError, "weights"),
-        (dict(lam=0.1, penalty="weighted_l1", weights=-np.ones(N)), ValueError, "weights"),
+        (
+            dict(lam=0.1, penalty="weighted_l1", weights=np.ones(N - 1)),
+            ValueError,
+            "weights",
+        ),
+        (
+            dict(lam=0.1, penalty="weighted_l1", weights=-np.ones(N)),
+            ValueError,
+            "weights",
+        ),
         (dict(lam=0.1, penalty="weighted_l1"), TypeError, "weights"),
-        (dict(lam=0.1, penalty="group_l1", groups=[np.arange(10), np.arange(5, N)]), ValueError, "partition"),
-        (dict(lam=0.1, penalty="group_l1", groups=[np.arange(N - 1)]), ValueError, "partition"),
-        (dict(lam=0.1, penalty="group_l1", groups=np.arange(N - 3)), ValueError, "partition"),
+        (
+            dict(lam=0.1, penalty="group_l1", groups=[np.arange(10), np.arange(5, N)]),
+            ValueError,
+            "partition",
+        ),
+        (
+            dict(lam=0.1, penalty="group_l1", groups=[np.arange(N - 1)]),
+            ValueError,
+            "partition",
+        ),
+        (
+            dict(lam=0.1, penalty="group_l1", groups=np.arange(N - 3)),
+            ValueError,
+            "partition",
+        ),
         (dict(lam=0.1, penalty="box"), ValueError, "lam"),
         (dict(lam=0.1, penalty=L1(0.1)), ValueError, "lam"),
         (dict(penalty=L1(0.1), weights=np.ones(N)), ValueError, "weights"),

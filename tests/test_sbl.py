@@ -109,7 +109,9 @@ def test_msbl_recovers_shared_support_single_vector_sbl_misses():
 
 
 def test_msbl_result_shapes(rng):
-    A, Y, X, nv = make_sparse_problem(25, 50, 4, n_signals=3, snr_db=25, random_state=rng)
+    A, Y, X, nv = make_sparse_problem(
+        25, 50, 4, n_signals=3, snr_db=25, random_state=rng
+    )
     res = sbl(A, Y, noise_var=nv)
     assert res.x.shape == (50, 3)
     assert res.residual_norm.shape == (3,)
@@ -148,7 +150,9 @@ def test_complex_recovery(method):
 
 
 def test_float32_in_float32_out():
-    A, y, x, _ = make_sparse_problem(40, 80, 3, snr_db=30, dtype=np.float32, random_state=0)
+    A, y, x, _ = make_sparse_problem(
+        40, 80, 3, snr_db=30, dtype=np.float32, random_state=0
+    )
     res = sbl(A, y)
     assert res.x.dtype == np.float32
     res64 = sbl(A.astype(np.float64), y.astype(np.float64))

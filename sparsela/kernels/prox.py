@@ -39,7 +39,7 @@ __all__ = [
 
 @njit(cache=True)
 def soft_threshold(v, tau, w, out):  # pragma: no cover - numba
-    """Real soft threshold ``out = sign(v) max(|v| - tau_j w_i, 0)`` (``w`` size 0: 1)."""
+    """Real soft threshold ``out = sign(v) max(|v| - tau_j w_i, 0)`` (no ``w``: 1)."""
     n, k = v.shape
     weighted = w.shape[0] > 0
     if k == 1 and not weighted:  # the common case, vectorised by LLVM
@@ -47,19 +47,19 @@ def soft_threshold(v, tau, w, out):  # pragma: no cover - numba
         for i in range(n):
             x = v[i, 0]
             d = abs(x) - t
-            out[i, 0] = math.copysign(d if d > 0.0 else 0.0, x)
+            out[i, 0] = math.copysign(d, x) if d > 0.0 else 0.0
         return
     for i in range(n):
         wi = w[i] if weighted else 1.0
         for j in range(k):
             x = v[i, j]
             d = abs(x) - tau[j] * wi
-            out[i, j] = math.copysign(d if d > 0.0 else 0.0, x)
+            out[i, j] = math.copysign(d, x) if d > 0.0 else 0.0
 
 
 @njit(cache=True)
 def soft_threshold_complex(v, tau, w, out):  # pragma: no cover - numba
-    """Complex soft threshold ``out = v max(0, 1 - tau_j w_i / |v|)``: keeps the phase."""
+    """Complex soft threshold ``out = v max(0, 1 - tau_j w_i / |v|)`` (keeps phase)."""
     n, k = v.shape
     weighted = w.shape[0] > 0
     for i in range(n):
@@ -107,7 +107,7 @@ def group_norms(v, perm, gptr, out):  # pragma: no cover - numba
 
 @njit(cache=True)
 def group_soft_threshold(v, tau, perm, gptr, gw, out):  # pragma: no cover
-    """Block soft threshold: each group scaled by ``max(0, 1 - tau_j gw_g / ||v_g||)``."""
+    """Group soft threshold: ``v_g`` times ``max(0, 1 - tau_j gw_g / ||v_g||)``."""
     n_groups = gptr.shape[0] - 1
     k = v.shape[1]
     for g in range(n_groups):

@@ -322,7 +322,7 @@ def soft_threshold(v, tau, w=None):
     mag = np.abs(v)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(mag > t, 1.0 - t / mag, 0.0)
-    return (v * scale).astype(v.dtype)
+    return np.where(scale > 0, v * scale, 0).astype(v.dtype)  # no -0.0
 
 
 def nonneg_soft_threshold(v, tau):
@@ -336,14 +336,14 @@ def hard_threshold(v, thr):
 
 
 def group_norms(v, groups):
-    """``||v[g, j]||_2`` for each group ``g`` (list of index arrays) and column ``j``."""
+    """``||v[g, j]||_2`` for each group ``g`` (index arrays) and column ``j``."""
     return np.array([np.linalg.norm(v[g], axis=0) for g in groups])
 
 
 def group_soft_threshold(v, tau, groups, gw):
     """Scale each group by ``max(0, 1 - tau_j gw_g / ||v_g||)``."""
     out = np.zeros_like(v)
-    for g, wg in zip(groups, gw):
+    for g, wg in zip(groups, gw, strict=True):
         nrm = np.linalg.norm(v[g], axis=0)
         t = np.asarray(tau) * wg
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -363,7 +363,7 @@ def cols_matmat(A, cols, P):
 
 
 def extrapolate_step(X, Xp, G, Gp, beta, step):
-    """``(V, W)`` with ``V = X + beta (X - Xp)``, ``W = V - step (G + beta (G - Gp))``."""
+    """``V = X + beta (X - Xp)`` and ``W = V - step (G + beta (G - Gp))``."""
     V = X + beta * (X - Xp)
     return V, V - step * (G + beta * (G - Gp))
 

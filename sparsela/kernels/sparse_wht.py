@@ -42,6 +42,7 @@ __all__ = [
     "SINGLE_TON",
     "bin_energies",
     "bin_hash",
+    "bin_residuals",
     "first_invertible",
     "gf2_dual_basis",
     "classify_bins",
@@ -234,6 +235,30 @@ def classify_bins(U, kmap, dmasks, n_chains, b, tau0, tau1, emin):
             ks[c, j] = k
             amps[c, j] = a
     return types, ks, amps
+
+
+@njit(cache=True)
+def bin_residuals(U, kmap, dmasks, n_chains, b):
+    """``||U - a s_k||^2`` of every bin after the detector's best single-ton
+    fit (``k`` from the chain detector, ``a`` by least squares), summed
+    directly (no cancellation): noise only for zero- and single-tons."""
+    C, B, P = U.shape
+    n = kmap.shape[1]
+    D = n - b + 1
+    sig = np.empty(P)
+    out = np.empty((C, B))
+    for c in range(C):
+        for j in range(B):
+            _, k, a = _classify(
+                U, c, j, kmap, dmasks, n_chains, b, -1.0, np.inf, 0.0, sig
+            )
+            _signature(dmasks, c, k, n_chains, D, sig)
+            r = 0.0
+            for p in range(P):
+                e = U[c, j, p] - sig[p] * a
+                r += e.real * e.real + e.imag * e.imag
+            out[c, j] = r
+    return out
 
 
 @njit(cache=True)

@@ -1,20 +1,6 @@
-"""Recovery solvers (public functions re-exported from :mod:`sparsela`)."""
+"""Recovery solvers, one module per family.
 
-from .fwht import fwht
-from .kron_sbl import kron_sbl
-from .omp import mp, omp
-from .proximal import fista, ista, lambda_max
-from .sbl import sbl
-from .sparse_wht import sparse_wht
-
-__all__ = [
-    "fista",
-    "fwht",
-    "ista",
-    "kron_sbl",
-    "lambda_max",
-    "mp",
-    "omp",
-    "sbl",
-    "sparse_wht",
-]
+The public functions are re-exported from :mod:`sparsela` (``sparsela.omp``,
+``sparsela.fista``, ...); the modules here keep their own names, so
+``sparsela.solvers.omp`` is the module and ``sparsela.omp`` the function.
+"""

@@ -8,7 +8,6 @@ signals at once (columns of ``y``), each with its own step, gap and stopping.
 from __future__ import annotations
 
 import math
-import numbers
 import time
 from collections.abc import Callable
 from typing import Any
@@ -31,7 +30,10 @@ _POWER_TOL = 1e-2
 _ETA = 2.0  # backtracking factor (Beck & Teboulle)
 _RHO = 0.9  # adaptive backtracking: each iteration first tries L * _RHO
 _MAX_TRIALS = 60  # every failed trial raises L by at least 10 %
-_STALL_ITER = 200  # iterations without a 0.1 % better gap before giving up
+# precision limit: 200 iterations without a 0.1 % better gap, the gap being
+# within 1e4 rounding units (reachable in float32 with the default tol)
+_STALL_ITER = 200
+_STALL_GAP = 1e4
 _SUPPORT_FRACTION = 0.25  # product through the support when |S| <= this * n
 _COPY_LIMIT = 1 << 28  # bytes: largest dense A of which a transposed copy is kept
 
@@ -91,16 +93,17 @@ x0, max_iter, tol, callback
     --------
     >>> import numpy as np
     >>> from sparsela.solvers.proximal import ista
-    >>> A = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
-    >>> res = ista(A, np.array([2.0, 0.0]), lam=0.5, tol=1e-10)
-    >>> np.round(res.x, 6)
-    array([1.5, 0. , 0. ])
+    >>> A = np.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> res = ista(A, np.array([2.0, 0.2]), lam=0.5, tol=1e-12)
+    >>> np.round(res.x, 4)
+    array([1.5, 0. ])
     >>> bool(res.converged)
     True
     """
     return _solve(
         A, y, lam, penalty,
-        dict(weights=weights, groups=groups, l1_ratio=l1_ratio, lower=lower, upper=upper),
+        dict(weights=weights, groups=groups, l1_ratio=l1_ratio, lower=lower,
+             upper=upper),
         accelerated=False, restart=False, backtracking=backtracking, step=step,
         x0=x0, max_iter=max_iter, tol=tol, callback=callback,
     )  # fmt: skip
@@ -165,18 +168,32 @@ def fista(
         ``"gradient"`` resets it when ``<y_k - x_{k+1}, x_{k+1} - x_k> > 0``,
         ``"function"`` when the objective increases; ``False`` is plain FISTA.
     backtracking : bool or "auto", default="auto"
-        ``False``: step ``1/L`` from ``step`` or from a short power-method
-        estimate of ``||A||_2^2`` (``A.norm_est()``); the descent condition
-        ``||A (x_{k+1} - y_k)||^2 <= L ||x_{k+1} - y_k||^2`` is checked at every
-        iteration at no extra product (``A x`` is carried along) and ``L`` is
-        raised where it fails, since the estimate approaches from below.
-        ``True``: Beck-Teboulle backtracking per signal (``L`` multiplied by 2
-        until the condition holds), started from ``1/step`` or from a
-        Rayleigh quotient of ``A^H A`` (no power method). ``"auto"``: as
-        ``False`` when the operator's ``norm_est`` works, else ``True``.
+        How the step ``1/L`` is chosen. In every mode the descent condition
+        ``||A (x_k - y_k)||^2 <= L ||x_k - y_k||^2`` is checked at each
+        iteration, at no extra product (``A x`` is carried along), and ``L``
+        is raised where it fails.
+
+        * ``"auto"``: adaptive backtracking. Each iteration first tries
+          ``0.9 L``, then raises ``L`` (guided by the Rayleigh quotient along
+          the failed step) until the condition holds; the momentum accounts
+          for the change of ``L`` (Calatroni & Chambolle [3]_). The steps
+          follow the curvature of ``A`` along the iterates, which for sparse
+          iterates is far below ``||A||_2^2``: no norm estimate is needed and
+          far fewer iterations are.
+        * ``True``: Beck-Teboulle backtracking, ``L`` only grows (doubling
+          until the condition holds).
+        * ``False``: constant step, the textbook FISTA: ``L`` from ``step`` or
+          from a short power-method estimate ``A.norm_est()`` (at most 10
+          products with ``A^H A``), raised only if that estimate, which
+          approaches ``||A||_2^2`` from below, fails the condition (and
+          ``True`` where the operator cannot estimate its norm).
+
+        ``"auto"`` and ``True`` start from ``1/step`` or from the Rayleigh
+        quotient of ``A^H A`` at the first gradient (one product). Each
+        signal has its own ``L``.
     step : float, optional
-        Initial step ``1/L``, e.g. ``res.step`` of an earlier solve with the
-        same operator (skips the estimate).
+        Initial step ``1/L`` (the constant step with ``backtracking=False``),
+        e.g. ``res.step`` of an earlier solve with the same operator.
     x0 : array_like of shape (n,) or (n, n_signals), optional
         Starting point (default zeros).
     max_iter : int, default=5000
@@ -218,19 +235,22 @@ def fista(
 
     Notes
     -----
-    Iteration (Beck & Teboulle), with ``t_1 = 1`` and ``y_1 = x_0``::
+    Iteration (Beck & Teboulle [1]_), with ``t_0 = 1`` and ``x_{-1} = x_0``::
 
-        x_k     = prox_{g/L}(y_k - A^H (A y_k - y) / L)
-        t_{k+1} = (1 + sqrt(1 + 4 t_k^2)) / 2
-        y_{k+1} = x_k + (t_k - 1) / t_{k+1} (x_k - x_{k-1})
+        t_k = (1 + sqrt(1 + 4 (L_k / L_{k-1}) t_{k-1}^2)) / 2
+        y_k = x_{k-1} + (t_{k-1} - 1) / t_k (x_{k-1} - x_{k-2})
+        x_k = prox_{g/L_k}(y_k - A^H (A y_k - y) / L_k)
 
-    with ``F(x_k) - F* <= 2 L ||x_0 - x*||^2 / (k+1)^2`` for convex ``g``.
-    Each iteration costs one product with ``A^H`` and one with ``A``:
-    ``A y_{k+1}`` is the same combination of ``A x_k`` and ``A x_{k-1}``, and
-    ``A x_k`` is applied to the sparse ``x_k`` only through its support for
-    dense and sparse-matrix operators.
+    with ``F(x_k) - F* <= 2 L ||x_0 - x*||^2 / (k+1)^2`` for convex ``g`` and
+    a constant ``L >= ||A||_2^2`` (the ratio ``L_k / L_{k-1}`` is 1 then).
+    Restart sets ``t_k = 1``. Each iteration costs one product with ``A^H``
+    (the gradient at ``x_k``) and one with ``A`` per trial step: ``y_k``,
+    ``A y_k`` and the gradient at ``y_k`` are combinations of those at
+    ``x_{k-1}`` and ``x_{k-2}``, and ``A x_k`` is applied through the support
+    of ``x_k`` for dense and sparse-matrix operators. Signals of a batch that
+    have stopped drop out of the products.
 
-    Duality gap for the l1-type penalties: with ``r = y - A y_k``, the dual
+    Duality gap for the l1-type penalties: with ``r = y - A x_k``, the dual
     point is the rescaled residual ``theta = s r`` with
     ``s = min(1, lam / ||A^H r||_*)`` (``||.||_*`` the dual norm of the
     penalty: ``max |z_i| / w_i``, ``max ||z_g|| / w_g``, ...), and
@@ -243,6 +263,9 @@ def fista(
        algorithm for linear inverse problems", SIAM J. Imaging Sci. 2 (2009).
     .. [2] B. O'Donoghue, E. Candès, "Adaptive restart for accelerated
        gradient schemes", Found. Comput. Math. 15 (2015).
+    .. [3] L. Calatroni, A. Chambolle, "Backtracking strategies for accelerated
+       descent methods with smooth composite objectives", SIAM J. Optim. 29
+       (2019).
 
     Examples
     --------
@@ -266,7 +289,8 @@ def fista(
     """
     return _solve(
         A, y, lam, penalty,
-        dict(weights=weights, groups=groups, l1_ratio=l1_ratio, lower=lower, upper=upper),
+        dict(weights=weights, groups=groups, l1_ratio=l1_ratio, lower=lower,
+             upper=upper),
         accelerated=True, restart=restart, backtracking=backtracking, step=step,
         x0=x0, max_iter=max_iter, tol=tol, callback=callback,
     )  # fmt: skip
@@ -322,7 +346,9 @@ def lambda_max(
             "penalty must be one of 'l1', 'weighted_l1', 'group_l1', 'nonneg_l1', "
             f"'elastic_net' for lambda_max, got {penalty!r}"
         )
-    params = dict(weights=weights, groups=groups, l1_ratio=l1_ratio, lower=None, upper=None)
+    params = dict(
+        weights=weights, groups=groups, l1_ratio=l1_ratio, lower=None, upper=None
+    )
     g = _make_penalty(penalty, 1.0, params)
     g.check_size(op.shape[1])
     dtype = result_dtype(op.dtype, Y.dtype)
@@ -358,7 +384,9 @@ def _make_penalty(penalty: Any, lam: Any, params: dict) -> Any:
             raise ValueError(f"penalty {key!r} does not use {', '.join(unused)}")
         if key == "box":
             if lam is not None:
-                raise ValueError("lam must be None for penalty 'box' (a pure constraint)")
+                raise ValueError(
+                    "lam must be None for penalty 'box' (a pure constraint)"
+                )
             return PENALTIES[key](lower=params["lower"], upper=params["upper"])
         if lam is None:
             raise TypeError(f"lam is required for penalty {key!r}")
@@ -390,7 +418,8 @@ def _make_penalty(penalty: Any, lam: Any, params: dict) -> Any:
         return _FunctionProx(penalty)
     raise TypeError(
         "penalty must be a name, a Prox instance, an object with prox(v, step) "
-        f"and value(x) methods, or a function prox(v, step); got {type(penalty).__name__}"
+        "and value(x) methods, or a function prox(v, step); got "
+        f"{type(penalty).__name__}"
     )
 
 
@@ -453,13 +482,17 @@ def _solve(
     op = aslinearoperator(A)
     m, n = op.shape
     if n == 0 or m == 0:
-        raise ValueError(f"A must have at least one row and one column, got shape {op.shape}")
+        raise ValueError(
+            f"A must have at least one row and one column, got shape {op.shape}"
+        )
     Y, single = _check_y(y, m)
     g = _make_penalty(penalty, lam, params)
     g.check_size(n)
     dtype = result_dtype(op.dtype, Y.dtype)
     if g.real_only and dtype.kind == "c":
-        raise TypeError(f"penalty {type(g).__name__} needs real data, got dtype {dtype}")
+        raise TypeError(
+            f"penalty {type(g).__name__} needs real data, got dtype {dtype}"
+        )
     Y = np.ascontiguousarray(Y, dtype=dtype)
     k = Y.shape[1]
 
@@ -485,7 +518,8 @@ def _solve(
             restart = None
         elif restart not in ("gradient", "function"):
             raise ValueError(
-                f"restart must be True, False, 'gradient' or 'function', got {restart!r}"
+                "restart must be True, False, 'gradient' or 'function', "
+                f"got {restart!r}"
             )
         if restart == "function" and isinstance(g, _FunctionProx):
             raise ValueError(
@@ -493,7 +527,9 @@ def _solve(
                 "has none (pass an object with prox and value, or restart='gradient')"
             )
     if backtracking not in (True, False, "auto"):
-        raise ValueError(f"backtracking must be True, False or 'auto', got {backtracking!r}")
+        raise ValueError(
+            f"backtracking must be True, False or 'auto', got {backtracking!r}"
+        )
     if step is not None:
         check_scalar(step, "step", min_val=0.0, include_min=False)
 
@@ -595,7 +631,10 @@ class _Products:
                 return
             self.kind = "dense"
             self.complex_A = A.dtype.kind == "c"
-        elif type(op) is SparseMatrix and getattr(op.S, "format", None) in ("csr", "csc"):
+        elif type(op) is SparseMatrix and getattr(op.S, "format", None) in (
+            "csr",
+            "csc",
+        ):
             self.csc = op.S.asformat("csc")
             self.kind = "sparse"
 
@@ -788,7 +827,11 @@ class _ProxGradient:
         the new point, its image, the residual, ``t``, and the statistics of
         :func:`~sparsela.kernels.prox.pair_stats` and ``residual_stats``.
         """
-        pick = (lambda a: a) if cols is None else (lambda a: np.ascontiguousarray(a[:, cols]))
+        pick = (
+            (lambda a: a)
+            if cols is None
+            else (lambda a: np.ascontiguousarray(a[:, cols]))
+        )
         X, Xp, GX, GXp = pick(self.X), pick(self.Xp), pick(self.GX), pick(self.GXp)
         AX, AXp, B = pick(self.AX), pick(self.AXp), pick(self.B)
         t = self.t if cols is None else self.t[cols]
@@ -854,7 +897,7 @@ class _ProxGradient:
             return self.gap <= self.tol
         return self.last_change <= self.tol
 
-    # -- driver ---------------------------------------------------------------------------
+    # -- driver -----------------------------------------------------------------
     def run(self, max_iter):
         if self.use_gap:  # x0 may be optimal already (lam >= lam_max and x0 = 0)
             self._finish(self.converged(), 0)
@@ -871,9 +914,11 @@ class _ProxGradient:
             stop = self.callback is not None and self.callback(self._current()) is True
             self._finish(bad, 2)
             self._finish(self.converged(), 0)
-            if self.use_gap:  # frozen iterates or gap, short of tol: precision limit
-                stalled = (self.last_change == 0) | (self.no_progress >= _STALL_ITER)
-                self._finish(stalled, 2)
+            if self.use_gap:  # frozen iterates or gap near rounding: precision limit
+                stuck = (self.no_progress >= _STALL_ITER) & (
+                    self.gap <= _STALL_GAP * self.eps
+                )
+                self._finish((self.last_change == 0) | stuck, 2)
             if stop:
                 self._finish(np.ones(self.idx.size, dtype=bool), 3)
         self._finish(np.ones(self.idx.size, dtype=bool), 1)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import numpy as np
-from scipy.special import gammainccinv
+from scipy.special import gammainccinv, gammaincinv
 
 from .._result import SparseWHTResult
 from .._validation import (
@@ -15,10 +16,15 @@ from .._validation import (
     check_power_of_two,
     check_scalar,
 )
-from ..kernels.sparse_wht import bin_energies, first_invertible, peel
+from ..kernels.sparse_wht import (
+    bin_energies,
+    bin_residuals,
+    first_invertible,
+    peel,
+)
 from ..kernels.wht import ORDERINGS, fwht_along_axis
 
-__all__ = ["sparse_wht"]
+__all__ = ["density_evolution_threshold", "sparse_wht"]
 
 METHODS = ("spright", "sparsefht")
 HASHINGS = ("random", "bits")
@@ -122,21 +128,84 @@ def _zero_quantile(P, is_complex, n_bins):
     return 2.0 * float(gammainccinv(P / 2.0, y))
 
 
-def _blind_noise_var(E, P, floor, sparsity, n_bins_per_stage):
-    """Per-observation noise variance from the bin energies (C++ SPRIGHT rule).
+def _blind_noise_var(U, E, P, floor, is_complex, kmap, dmasks, n_chains, b):
+    """Per-observation noise variance estimated from the bins alone.
 
-    Sort the bin energies, accumulate from the smallest until the next one is
-    at least ten times the previous: those are the zero-tons. Without such a
-    jump, use the lowest half of the expected number of zero-tons.
+    Two estimates, the smaller kept (an underestimate makes the decoder report
+    failure, an overestimate would hide coefficients):
+
+    * C++ SPRIGHT rule: sort the bin energies, accumulate from the smallest
+      until the next one is at least ten times the previous; those are
+      zero-tons (needs some empty bins);
+    * median over all bins of the residual after the detector's best
+      single-ton fit, which is pure noise for zero- and single-tons (needs
+      half the bins not to be multi-tons), scaled by the median of its
+      Gamma law.
     """
     e = np.sort(np.maximum(E.ravel(), P * floor))
     jumps = np.flatnonzero(e[1:] >= 10.0 * e[:-1])
-    if jumps.size:
-        m = int(jumps[0]) + 1
-    else:
-        frac = math.exp(-sparsity / n_bins_per_stage)
-        m = max(1, int(math.ceil(0.5 * frac * e.size)))
-    return float(np.mean(e[:m])) / P
+    nu_jump = float(np.mean(e[: jumps[0] + 1])) / P if jumps.size else math.inf
+    nu_res = math.inf
+    if P >= 2:
+        r = bin_residuals(U, kmap, dmasks, n_chains, b)
+        shape, scale = (P - 1.0, 1.0) if is_complex else ((P - 1.0) / 2.0, 2.0)
+        nu_res = float(np.median(r)) / (scale * float(gammainccinv(shape, 0.5)))
+    nu = min(nu_jump, nu_res)
+    if not math.isfinite(nu):  # one bin per stage and one observation per bin
+        nu = float(e[0]) / P
+    return nu
+
+
+@functools.lru_cache(maxsize=32)
+def density_evolution_threshold(n_stages: int) -> float:
+    """Largest load ``beta = K/B`` for which peeling succeeds asymptotically:
+    ``(1 - exp(-beta p))**(C - 1) < p`` for all ``p`` in (0, 1].
+
+    Examples
+    --------
+    >>> from sparsela.solvers.sparse_wht import density_evolution_threshold
+    >>> [round(density_evolution_threshold(c), 3) for c in (2, 3, 4)]
+    [1.0, 2.455, 3.089]
+    """
+    if n_stages < 2:
+        return 0.0
+    p = np.linspace(1e-6, 1.0, 200_001)
+
+    def ok(beta):
+        return bool(np.all((1.0 - np.exp(-beta * p)) ** (n_stages - 1) < p))
+
+    lo, hi = 0.0, 20.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+    return lo
+
+
+def _blind_estimate_doubt(
+    U, P, floor, noise_var, is_complex, kmap, dmasks, n_chains, b
+):
+    """Reason to distrust a blind noise estimate after a complete decode.
+
+    Every bin's residual after the detector's best single-ton fit must look
+    like noise of the estimated level. A bin far quieter than that (below
+    the ``FALSE_ALARM / n_bins`` quantile of its Gamma law, with two degrees
+    of freedom spared for the fits) means the estimate is inflated:
+    overloaded bins were mistaken for noise, and a coefficient explains that
+    bin although it stayed below the threshold.
+    """
+    C, B, _ = U.shape
+    if P < 3:
+        return ""
+    R = np.maximum(bin_residuals(U, kmap, dmasks, n_chains, b), P * floor)
+    shape, scale = (P - 2.0, 1.0) if is_complex else ((P - 2.0) / 2.0, 2.0)
+    q_lo = scale * float(gammaincinv(shape, FALSE_ALARM / (C * B)))
+    n_quiet = int(np.count_nonzero(R < q_lo * noise_var))
+    if n_quiet:
+        return (
+            f"blind noise estimate inconsistent: {n_quiet} of {C * B} bins are "
+            "far quieter than the estimated noise"
+        )
+    return ""
 
 
 # ---------------------------------------------------------------------------
@@ -423,12 +492,15 @@ def sparse_wht(
     E = bin_energies(U)
     e_max = float(E.max()) / P
     floor = (FLOOR_EPS * eps) ** 2 * e_max
+    blind = snr_db is None and method == "spright"
     if snr_db is not None:
         rho = 10.0 ** (-snr_db / 10.0)
         e_tot = float(E.sum()) / (C * P)
         noise_var = rho * e_tot / ((sparsity + rho) * B)
-    elif method == "spright" and not noiseless:
-        noise_var = _blind_noise_var(E, P, floor, sparsity, B)
+    elif blind:
+        noise_var = _blind_noise_var(
+            U, E, P, floor, is_complex, kmap, dmasks, n_chains, b
+        )
     else:
         noise_var = 0.0
     noise_var = max(noise_var, floor)
@@ -471,6 +543,23 @@ def sparse_wht(
     else:
         status, converged = 0, True
         message = f"all {C * B} bins explained by {support.size} coefficients"
+        if blind and noise_var > floor:
+            doubt = _blind_estimate_doubt(
+                U, P, floor, noise_var, is_complex, kmap, dmasks, n_chains, b
+            )
+            if C >= 2 and sparsity / B > density_evolution_threshold(C):
+                doubt = doubt or (
+                    f"load K/B above the peeling threshold "
+                    f"{density_evolution_threshold(C):.3f} of {C} stages"
+                )
+            if doubt or support.size == 0:
+                status, converged = 3, False
+                message = (
+                    (doubt or "no coefficient stands out of the estimated noise")
+                    + f" (K/B = {sparsity / B:.3g}): the samples are pure noise, "
+                    "or too many coefficients share every bin for the noise "
+                    "level to be estimated blindly; pass snr_db or more bins"
+                )
     x = None
     if return_dense:
         x = np.zeros(N, dtype=out_dtype)
