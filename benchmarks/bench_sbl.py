@@ -1,8 +1,10 @@
 """Sparse Bayesian learning: sparsela ``sbl`` / ``kron_sbl`` against peers.
 
 * classic problem (issue #5): Gaussian 100 x 400, 10-sparse, 20 dB, 20 trials
-  per round: ``sbl`` (EM and fast) against scikit-learn's ``ARDRegression``
-  (same problems, same process); the mean NMSE is stored in ``extra_info``;
+  per round: ``sbl`` (EM) against scikit-learn's ``ARDRegression`` (same
+  problems, same process); the mean NMSE is stored in ``extra_info``;
+* a very sparse noiseless problem (200 x 2000, 5-sparse): the fast
+  marginal-likelihood method against EM;
 * KroSBL synthetic study (K = 3, m1 = 8, 25 dB; N = 3375, M = 1440): SVD- and
   AM-KroSBL against classic SBL (``sbl``) on the explicit 1440 x 3375 matrix.
 
@@ -38,7 +40,6 @@ def _classic_problems():
 
 CLASSIC = {
     "sbl-em": lambda A, y: sbl(A, y).x,
-    "sbl-fast": lambda A, y: sbl(A, y, method="fast").x,
     "ARDRegression": lambda A, y: (
         sklearn_lm.ARDRegression(fit_intercept=False).fit(A, y).coef_
     ),
@@ -58,6 +59,21 @@ def test_classic_20_trials(benchmark, impl):
     benchmark.extra_info["mean NMSE dB"] = float(np.mean(errs))
     benchmark.group = f"classic 100x400, 10-sparse, 20 dB, {N_TRIALS} solves"
     benchmark.pedantic(run, rounds=3, iterations=1)
+
+
+VERY_SPARSE = {
+    "sbl-fast": lambda A, y: sbl(A, y, method="fast").x,
+    "sbl-em": lambda A, y: sbl(A, y).x,
+}
+
+
+@pytest.mark.parametrize("impl", list(VERY_SPARSE))
+def test_very_sparse_noiseless(benchmark, impl):
+    A, y, x, _ = make_sparse_problem(200, 2000, 5, snr_db=None, random_state=1)
+    solve = VERY_SPARSE[impl]
+    benchmark.extra_info["NMSE dB"] = float(nmse_db(x, solve(A, y)))
+    benchmark.group = "very sparse 200x2000, 5-sparse, noiseless"
+    benchmark.pedantic(lambda: solve(A, y), rounds=5, iterations=1)
 
 
 def _kron_problem():

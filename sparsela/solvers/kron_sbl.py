@@ -201,7 +201,7 @@ def _am_mstep(D, gams, couplings, max_sweeps, tol):
     for _ in range(max_sweeps):
         old = _outer(gams)
         for i in range(I):
-            inv = [1.0 / g for g in gams]
+            inv = [1.0 / np.maximum(g, np.finfo(float).tiny) for g in gams]
             t = _contract_except(D, inv, i) * (D.shape[i] / N)
             gams[i] = _couple(t, couplings[i])
         gams = _normalise(gams)
