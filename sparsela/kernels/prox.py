@@ -175,6 +175,11 @@ def csc_cols_matmat(data, indices, indptr, cols, P, out):  # pragma: no cover
 def extrapolate(X, Xp, beta, out):  # pragma: no cover - numba
     """``out = X + beta_j (X - Xp)`` column-wise."""
     n, k = X.shape
+    if k == 1:  # contiguous single column: a loop LLVM vectorises
+        b = beta[0]
+        for i in range(n):
+            out[i, 0] = X[i, 0] + b * (X[i, 0] - Xp[i, 0])
+        return
     for i in range(n):
         for j in range(k):
             out[i, j] = X[i, j] + beta[j] * (X[i, j] - Xp[i, j])
@@ -188,6 +193,13 @@ def extrapolate_step(X, Xp, G, Gp, beta, step, V, W):  # pragma: no cover - numb
     affine in the point, so it extrapolates the same way).
     """
     n, k = X.shape
+    if k == 1:
+        b, s = beta[0], step[0]
+        for i in range(n):
+            v = X[i, 0] + b * (X[i, 0] - Xp[i, 0])
+            V[i, 0] = v
+            W[i, 0] = v - s * (G[i, 0] + b * (G[i, 0] - Gp[i, 0]))
+        return
     for i in range(n):
         for j in range(k):
             b = beta[j]
@@ -201,6 +213,18 @@ def pair_stats(Xn, V, X, out):  # pragma: no cover - numba
     """Per column, in float64: ``out[0] = ||Xn - V||^2``, ``out[1] = ||Xn - X||^2``,
     ``out[2] = Re <Xn - V, Xn - X>``, ``out[3] = ||Xn||^2``."""
     n, k = Xn.shape
+    if k == 1:
+        s0 = s1 = s2 = s3 = 0.0
+        for i in range(n):
+            d = Xn[i, 0] - V[i, 0]
+            e = Xn[i, 0] - X[i, 0]
+            x = Xn[i, 0]
+            s0 += d.real * d.real + d.imag * d.imag
+            s1 += e.real * e.real + e.imag * e.imag
+            s2 += d.real * e.real + d.imag * e.imag
+            s3 += x.real * x.real + x.imag * x.imag
+        out[0, 0], out[1, 0], out[2, 0], out[3, 0] = s0, s1, s2, s3
+        return
     out[:] = 0.0
     for i in range(n):
         for j in range(k):
@@ -218,6 +242,18 @@ def residual_stats(AXn, AV, B, R, out):  # pragma: no cover - numba
     """``R = AXn - B`` and per column, in float64: ``out[0] = ||AXn - AV||^2``,
     ``out[1] = ||R||^2``, ``out[2] = Re <B, R>``."""
     m, k = AXn.shape
+    if k == 1:
+        s0 = s1 = s2 = 0.0
+        for i in range(m):
+            d = AXn[i, 0] - AV[i, 0]
+            r = AXn[i, 0] - B[i, 0]
+            R[i, 0] = r
+            b = B[i, 0]
+            s0 += d.real * d.real + d.imag * d.imag
+            s1 += r.real * r.real + r.imag * r.imag
+            s2 += b.real * r.real + b.imag * r.imag
+        out[0, 0], out[1, 0], out[2, 0] = s0, s1, s2
+        return
     out[:] = 0.0
     for i in range(m):
         for j in range(k):

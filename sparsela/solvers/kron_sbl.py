@@ -521,7 +521,6 @@ def kron_sbl(
 
     keeps = [np.arange(n) for n in n_dims]
     if y_energy == 0.0:
-        gams = [np.zeros(n) for n in n_dims]
         return finish(
             np.zeros((N, L), dtype=work),
             [np.zeros(0, dtype=np.int64)] * I,
