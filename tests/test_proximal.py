@@ -472,3 +472,40 @@ def test_dense_operator_paths_agree(rng):
         res = fista(B, y, **kw)
         assert res.objective == pytest.approx(ref.objective, rel=1e-12)
         assert abs(res.n_iter - ref.n_iter) <= 2
+
+
+def test_real_operator_complex_data(rng):
+    """A real ``A`` with complex ``y``: complex problem, no cast warnings."""
+    A = rng.standard_normal((M, N))
+    y = random_array(rng, M, np.complex128)
+    lam = 0.2 * lambda_max(A, y)
+    ref = fista(A.astype(complex), y, lam=lam, tol=1e-11)
+    for bt in ("auto", True, False):
+        res = fista(A, y, lam=lam, tol=1e-11, backtracking=bt)
+        assert res.x.dtype == np.complex128 and res.converged
+        assert res.objective == pytest.approx(ref.objective, rel=1e-9)
+
+
+def test_no_norm_estimate_falls_back_on_backtracking(rng):
+    class NoNorm(_CountingDense):
+        def norm_est(self, **kwargs):
+            raise NotImplementedError
+
+    A, y = _problem(rng)
+    lam = 0.1 * lambda_max(A, y)
+    ref = fista(A, y, lam=lam, tol=1e-10)
+    res = fista(NoNorm(A), y, lam=lam, backtracking=False, tol=1e-10)
+    assert res.converged
+    assert res.objective == pytest.approx(ref.objective, rel=1e-9)
+
+
+def test_mixed_precision_promotes(rng):
+    A, y = _problem(rng)
+    lam = 0.1 * lambda_max(A, y)
+    ref = fista(A, y, lam=lam, tol=1e-10)
+    A32 = A.astype(np.float32)
+    res = fista(A32, y, lam=lam, tol=1e-10)
+    assert res.x.dtype == np.float64 and res.converged
+    exact = fista(A32.astype(np.float64), y, lam=lam, tol=1e-10)
+    assert res.objective == pytest.approx(exact.objective, rel=1e-9)
+    assert res.objective == pytest.approx(ref.objective, rel=1e-5)

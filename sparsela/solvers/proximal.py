@@ -22,9 +22,10 @@ from ..prox import PENALTIES, ElasticNet, GroupL1, Prox, WeightedL1
 
 __all__ = ["fista", "ista", "lambda_max"]
 
-# Power-method budget for the step: the estimate approaches ||A|| from below,
-# and the descent condition is checked at every step at no cost (A x is carried
-# along), so a rough estimate is enough and an underestimate is corrected.
+# Power-method budget of the constant-step mode (warm-started at the first
+# gradient): the estimate approaches ||A|| from below, and the descent condition
+# is checked at every step at no cost (A x is carried along), so a rough
+# estimate is enough and an underestimate is corrected.
 _POWER_ITER = 10
 _POWER_TOL = 1e-2
 _ETA = 2.0  # backtracking factor (Beck & Teboulle)
@@ -184,7 +185,8 @@ def fista(
           until the condition holds).
         * ``False``: constant step, the textbook FISTA: ``L`` from ``step`` or
           from a short power-method estimate ``A.norm_est()`` (at most 10
-          products with ``A^H A``), raised only if that estimate, which
+          products with ``A^H A``, warm-started at the first gradient),
+          raised only if that estimate, which
           approaches ``||A||_2^2`` from below, fails the condition (and
           ``True`` where the operator cannot estimate its norm).
 
@@ -214,9 +216,11 @@ def fista(
     ProxResult
         ``x`` (shape ``(n,)`` or ``(n, n_signals)``, the precision of the
         inputs), ``converged``, ``status`` (0 converged, 1 iteration limit,
-        2 stalled: the iterates stopped changing before the gap reached
-        ``tol``, or the objective became non-finite, 3 stopped by the
-        callback), ``message``, ``n_iter``, ``residual_norm`` (``||y - A x||``),
+        2 precision limit: the gap stopped improving within ``1e4`` rounding
+        units of zero (float32 data with a small ``tol``) or the iterates
+        froze, before reaching ``tol``; also a non-finite objective, 3 stopped
+        by the callback), ``message``, ``n_iter``, ``residual_norm``
+        (``||y - A x||``),
         ``objective`` (``F(x)``), ``gap`` (relative duality gap, ``None`` for
         penalties without one), ``step`` (final ``1/L``) and ``history`` with
         one entry per iteration: ``objective``, ``rel_change``, ``gap`` (when
@@ -542,14 +546,8 @@ def _solve(
         mode = "fixed"
     if step is not None:
         L0 = np.full(k, 1.0 / float(step))
-    elif mode == "fixed":
-        est = _norm_estimate(op)
-        if est is None:  # no usable estimate: fall back on backtracking
-            mode = "monotone"
-        else:
-            L0 = np.full(k, est**2)
-    if step is None and mode != "fixed":
-        L0 = None  # a Rayleigh quotient at the first gradient, set by the state
+    else:  # set by the state from the first gradient: "norm" or "rayleigh"
+        L0 = "norm" if mode == "fixed" else "rayleigh"
 
     state = _ProxGradient(
         prods, Y, X0, g, L0, accelerated=accelerated, restart=restart, mode=mode,
@@ -559,9 +557,13 @@ def _solve(
     return state.result()
 
 
-def _norm_estimate(op: LinearOperator) -> float | None:
+def _norm_estimate(op: LinearOperator, g: np.ndarray) -> float | None:
+    """Short power method on ``A^H A``, warm-started at the first gradient ``g``."""
+    if g.dtype.kind == "c" and op.dtype.kind != "c":
+        g = g.real  # a real operator's top singular vectors are real
+    x0 = g if np.any(g) else None
     try:
-        est = float(op.norm_est(max_iter=_POWER_ITER, tol=_POWER_TOL))
+        est = float(op.norm_est(max_iter=_POWER_ITER, tol=_POWER_TOL, x0=x0))
     except NotImplementedError:
         return None
     if not math.isfinite(est) or est <= 0:
@@ -617,16 +619,16 @@ class _Products:
 
     def __init__(self, op: LinearOperator, dtype: np.dtype) -> None:
         self.op = op
-        self.dtype = dtype
         self.m, self.n = op.shape
         self.kind = None
-        self.n_products = 0
         if type(op) is Dense and isinstance(op.A, np.ndarray):
             A = op.A
-            if A.flags.f_contiguous:
+            # the problem's precision, so that products never cast A on the fly
+            want = np.result_type(A.dtype, np.finfo(dtype).dtype)
+            if A.flags.f_contiguous and A.dtype == want:
                 self.AT = A.T
             elif A.nbytes <= _COPY_LIMIT:
-                self.AT = np.ascontiguousarray(A.T)
+                self.AT = np.ascontiguousarray(A.T, dtype=want)
             else:
                 return
             self.kind = "dense"
@@ -639,7 +641,6 @@ class _Products:
             self.kind = "sparse"
 
     def rmatmat(self, R: np.ndarray) -> np.ndarray:
-        self.n_products += 1
         if self.kind == "dense":
             if self.complex_A:
                 return np.ascontiguousarray(_real_mm(self.AT, R.conj()).conj())
@@ -654,26 +655,25 @@ class _Products:
 
     def _full(self, X: np.ndarray) -> np.ndarray:
         if self.kind == "dense":
-            return np.ascontiguousarray(_real_mm(self.op.A, X))
+            return np.ascontiguousarray(_real_mm(self.AT.T, X))
         if X.shape[1] == 1:
             return np.ascontiguousarray(self.op._matvec(X[:, 0])).reshape(-1, 1)
         return np.ascontiguousarray(self.op._matmat(X))
 
     def matmat(self, X: np.ndarray) -> np.ndarray:
-        self.n_products += 1
         if self.kind is None:
             return self._full(X)
         supp = _k.support_rows(X)
         if supp.shape[0] > _SUPPORT_FRACTION * self.n:
             return self._full(X)
         k = X.shape[1]
-        out_dtype = np.result_type(self.op.dtype, X.dtype)
         P = np.ascontiguousarray(X[supp])
         if self.kind == "dense":
+            out_dtype = np.result_type(self.AT.dtype, X.dtype)
             outT = np.empty((k, self.m), dtype=out_dtype)
             _k.rows_tmatmat(self.AT, supp, P, outT)
             return outT.reshape(self.m, 1) if k == 1 else np.ascontiguousarray(outT.T)
-        out = np.empty((self.m, k), dtype=out_dtype)
+        out = np.empty((self.m, k), dtype=np.result_type(self.csc.dtype, X.dtype))
         csc = self.csc
         _k.csc_cols_matmat(csc.data, csc.indices, csc.indptr, supp, P, out)
         return out
@@ -728,7 +728,13 @@ class _ProxGradient:
         self.GX = prods.rmatmat(R)
         self.Xp, self.AXp, self.GXp = self.X, self.AX, self.GX
         self.t = np.ones(k)
-        if L0 is None:
+        if isinstance(L0, str) and L0 == "norm":
+            est = _norm_estimate(prods.op, self.GX[:, 0])
+            if est is None:  # no usable estimate: fall back on backtracking
+                self.mode, L0 = "monotone", "rayleigh"
+            else:
+                L0 = np.full(k, est**2)
+        if isinstance(L0, str):
             L0 = _rayleigh_L(prods, self.GX)
         self.L = np.maximum(np.asarray(L0, dtype=np.float64), self.tiny)
         nR, bR = _sq_cols(R), _dot_cols(Y, R)
