@@ -60,7 +60,14 @@ def _copyto(dst):
 
 
 CASES = {"N=2^24": (1 << 24,), "256x4096": (256, 4096)}
-IMPLS = ["sparsela", "sparsela-1thread", "numba-plain", "numpy-butterfly"]
+IMPLS = [
+    "sparsela",
+    "sparsela-1thread",
+    "sparsela-overwrite_x",
+    "sparsela-overwrite_x-1thread",
+    "numba-plain",
+    "numpy-butterfly",
+]
 
 
 @pytest.fixture(params=list(CASES))
@@ -72,23 +79,31 @@ def case(request):
 @pytest.mark.parametrize("impl", IMPLS)
 def test_fwht(benchmark, case, impl):
     name, x = case
+    in_place = "overwrite_x" in impl
     fn = {
         "sparsela": fwht,
-        "sparsela-1thread": fwht,
         "numba-plain": numba_plain,
         "numpy-butterfly": numpy_butterfly,
-    }[impl]
+    }.get(impl.removesuffix("-1thread"), lambda y: fwht(y, overwrite_x=True))
     small = x.reshape(-1, x.shape[-1])[:2, :4096]
     np.testing.assert_allclose(fn(small), fwht_reference(small), atol=1e-9)  # warm
     threads = numba.get_num_threads()
-    if impl == "sparsela-1thread":
+    if impl.endswith("-1thread"):
         numba.set_num_threads(1)
     try:
-        fn(x)  # warm the parallel driver and the page cache of the result
+        fn(x.copy())  # warm the parallel driver and the page cache of the result
         benchmark.group = f"fwht {name} float64"
         benchmark.extra_info["threads"] = numba.get_num_threads()
         rounds = 3 if impl in ("numba-plain", "numpy-butterfly") else 15
-        benchmark.pedantic(fn, args=(x,), rounds=rounds, iterations=1, warmup_rounds=1)
+        # overwrite_x destroys its input: a fresh copy per round, not timed
+        benchmark.pedantic(
+            fn,
+            setup=(lambda: ((x.copy(),), {})) if in_place else None,
+            args=None if in_place else (x,),
+            rounds=rounds,
+            iterations=1,
+            warmup_rounds=1,
+        )
     finally:
         numba.set_num_threads(threads)
 
@@ -120,23 +135,29 @@ def passes(repeats=15):
     lines = []
     for threads in (1, 2):
         numba.set_num_threads(threads)
-        best = {"copyto": [], "copy": [], "inplace": [], "fwht": []}
+        best = {"copyto": [], "copy": [], "inplace": [], "fwht": [], "overwrite": []}
         for _ in range(repeats):
             for key, fn in (
                 ("copyto", lambda: np.copyto(y, x)),
                 ("copy", lambda: np.copy(x)),
                 ("inplace", lambda: fwht_rows_inplace(y.reshape(1, -1))),
                 ("fwht", lambda: fwht(x)),
+                ("overwrite", lambda: fwht(y, overwrite_x=True)),
             ):
                 t0 = time.perf_counter()
                 fn()
                 best[key].append(time.perf_counter() - t0)
+                if key == "overwrite":
+                    np.copyto(y, x)  # keep y finite
         b = {k: min(v) * 1e3 for k, v in best.items()}
         lines.append(
             f"threads={threads}: copyto {b['copyto']:.1f} ms, np.copy "
             f"{b['copy']:.1f} ms, in-place kernel {b['inplace']:.1f} ms "
-            f"({b['inplace'] / b['copyto']:.2f} copyto passes), fwht "
-            f"{b['fwht']:.1f} ms ({b['fwht'] / b['copy']:.2f} np.copy passes)"
+            f"({b['inplace'] / b['copyto']:.2f} copyto passes), "
+            f"fwht(overwrite_x=True) {b['overwrite']:.1f} ms "
+            f"({b['overwrite'] / b['copyto']:.2f} copyto passes), fwht "
+            f"{b['fwht']:.1f} ms ({b['fwht'] / b['copyto']:.2f} copyto, "
+            f"{b['fwht'] / b['copy']:.2f} np.copy passes)"
         )
     return lines
 

@@ -209,3 +209,55 @@ def test_bad_inputs():
         fwht(np.ones(4), normalized="yes")
     with pytest.raises(ValueError, match="power-of-two length along axis 0"):
         fwht(np.ones(0))
+
+
+@pytest.mark.parametrize("ordering", ["natural", "sequency", "dyadic"])
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_overwrite_x_matches_out_of_place(dtype, axis, ordering):
+    x = random_array(np.random.default_rng(axis), (4, 8, 2), dtype)
+    expected = fwht(x, axis=axis, ordering=ordering, normalized=True)
+    y = x.copy()
+    out = fwht(y, axis=axis, ordering=ordering, normalized=True, overwrite_x=True)
+    np.testing.assert_allclose(out, expected, rtol=tol(dtype), atol=tol(dtype))
+    assert out.dtype == x.dtype
+    if ordering == "natural":
+        assert out is y  # transformed in the memory of y
+
+
+def test_overwrite_x_falls_back_to_a_copy():
+    # a strided view or an integer array cannot hold the result: x is kept
+    x = np.arange(16.0).reshape(2, 8)
+    view = x[:, ::2]
+    out = fwht(view, overwrite_x=True)
+    np.testing.assert_allclose(out, view @ hadamard(4).T)
+    np.testing.assert_array_equal(x, np.arange(16.0).reshape(2, 8))
+    xi = np.arange(4)
+    np.testing.assert_array_equal(fwht(xi, overwrite_x=True), hadamard(4) @ xi)
+    np.testing.assert_array_equal(xi, np.arange(4))
+    with pytest.raises(TypeError, match="overwrite_x"):
+        fwht(np.ones(4), overwrite_x=1)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_detected_anywhere(axis, bad):
+    # the check reads output row 0 of every batch signal: a bad value in any
+    # signal, at any position, must be caught, in place or not
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x = rng.standard_normal((8, 16))
+        x[rng.integers(8), rng.integers(16)] = bad
+        with pytest.raises(ValueError, match="x contains NaN or Inf"):
+            fwht(x, axis=axis)
+        with pytest.raises(ValueError, match="x contains NaN or Inf"):
+            fwht(x.copy(), axis=axis, overwrite_x=True)
+    x = np.zeros(4, dtype=np.complex128)
+    x[2] = complex(0.0, bad)
+    with pytest.raises(ValueError, match="x contains NaN or Inf"):
+        fwht(x)
+
+
+def test_overflow_is_not_reported_as_bad_input():
+    # finite input whose transform overflows: inf out, as for x @ H
+    out = fwht(np.array([1e308, 1e308, 0.0, 0.0]))
+    np.testing.assert_array_equal(out, [np.inf, 0.0, np.inf, 0.0])

@@ -383,6 +383,7 @@ def test_irs_study_ordering_small():
                             prune=1e-4,
                             max_iter=150,
                             gamma0=1.0,
+                            significance=None,
                         ).x
                     )
                 )

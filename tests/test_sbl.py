@@ -77,10 +77,8 @@ def test_classic_problem_20_trials_against_ard():
             x_or = np.zeros_like(x)
             x_or[S] = np.linalg.lstsq(A[:, S], y, rcond=None)[0]
             oracle.append(nmse_db(x, x_or))
-    # measured on this seed: SBL -25.3 dB, ARD -15.0 dB, oracle LS -30.1 dB.
-    # The issue's -25 dB holds on this seed but not on average: over 10 seeds
-    # of 20 trials the mean is -24.4 dB (range -23.1 to -25.5), see RESULTS.md.
-    assert np.mean(ours) <= -24.0
+    # the issue's target; ARDRegression reaches about -15 dB here
+    assert np.mean(ours) <= -25.0
     assert np.mean(ours) <= np.mean(ard) - 8.0
     assert np.mean(ours) >= np.mean(oracle)
 
@@ -221,3 +219,30 @@ def test_bad_data(rng):
         sbl(np.zeros((10, 20)), y)
     with pytest.raises(TypeError, match="y"):
         sbl(A, np.array(["a"] * 10))
+
+
+def test_significance_test_removes_noise_fits():
+    """Without the final test EM keeps columns that fit the noise (their
+    evidence is maximal at a non-zero variance); the Bonferroni test drops
+    most of them and lowers the error, on every one of 4 seeds."""
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        errs = {True: [], False: []}
+        n_false = {True: 0, False: 0}
+        for _ in range(10):
+            A, y, x, _ = make_sparse_problem(100, 400, 10, snr_db=20, random_state=rng)
+            S = set(np.flatnonzero(x))
+            for test in (True, False):
+                res = sbl(A, y, significance=0.05 if test else None)
+                errs[test].append(nmse_db(x, res.x))
+                n_false[test] += len(set(res.support) - S)
+                assert set(np.flatnonzero(res.x)) <= set(res.support)
+        assert np.mean(errs[True]) < np.mean(errs[False]) - 1.0
+        assert n_false[True] < n_false[False] / 2
+
+
+def test_significance_argument_checked():
+    A, y, _, _ = make_sparse_problem(20, 40, 3, random_state=0)
+    for bad in (0.0, 1.0, -0.1, 2.0):
+        with pytest.raises(ValueError, match="significance"):
+            sbl(A, y, significance=bad)

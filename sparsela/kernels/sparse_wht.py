@@ -15,8 +15,9 @@ flip between the two reveals bit ``i`` of ``Delta_c^T k``; with the bin index
 
 Kernels here work on raw arrays only:
 
-* ``U`` : complex128 ``(C, B, P)`` bin observations, modified in place
-  (the residual after peeling);
+* ``U`` : float64 (real signals) or complex128 ``(C, B, P)`` bin
+  observations, modified in place (the residual after peeling); amplitudes
+  come out in the same type;
 * ``kmap`` : int64 ``(C, n)`` columns of ``(G_c^T)^{-1}``;
 * ``mcols`` : int64 ``(C, b)`` columns of ``M_c`` (the hash);
 * ``dmasks`` : int64 ``(C, P)`` delays.
@@ -186,8 +187,9 @@ def _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin, sig):
     for p in range(P):
         u = U[c, j, p]
         E += u.real * u.real + u.imag * u.imag
+    zero = U[c, j, 0] * 0.0  # 0 of U's type: real data stay real
     if E <= tau0:
-        return ZERO_TON, -1, 0j
+        return ZERO_TON, -1, zero
     v = j
     for i in range(n - b):
         acc = 0.0
@@ -203,7 +205,7 @@ def _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin, sig):
         if (v >> t) & 1:
             k ^= kmap[c, t]
     _signature(dmasks, c, k, n_chains, D, sig)
-    a = 0j
+    a = zero
     for p in range(P):
         a += sig[p] * U[c, j, p]
     a /= P
@@ -214,7 +216,7 @@ def _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin, sig):
     if r > tau1:
         return MULTI_TON, k, a
     if P * (a.real * a.real + a.imag * a.imag) < emin:
-        return ZERO_TON, -1, 0j
+        return ZERO_TON, -1, zero
     return SINGLE_TON, k, a
 
 
@@ -225,7 +227,7 @@ def classify_bins(U, kmap, dmasks, n_chains, b, tau0, tau1, emin):
     sig = np.empty(P)
     types = np.empty((C, B), dtype=np.int64)
     ks = np.empty((C, B), dtype=np.int64)
-    amps = np.empty((C, B), dtype=np.complex128)
+    amps = np.empty((C, B), dtype=U.dtype)
     for c in range(C):
         for j in range(B):
             t, k, a = _classify(
@@ -264,7 +266,7 @@ def bin_residuals(U, kmap, dmasks, n_chains, b):
 @njit(cache=True)
 def _projection(U, c, j, sig):
     P = U.shape[2]
-    a = 0j
+    a = U[c, j, 0] * 0.0
     for p in range(P):
         a += sig[p] * U[c, j, p]
     return a / P
@@ -342,7 +344,7 @@ def peel(
     Returns
     -------
     ks : int64 array, decoded indices (natural order, unsorted)
-    amps : complex128 array, their amplitudes
+    amps : array of U.dtype, their amplitudes
     n_rounds : int, peeling rounds run
     peeled : int64 array (n_rounds,), single-tons peeled per round
     n_left : int, bins that are not zero-tons at the end
@@ -357,7 +359,7 @@ def peel(
     index = Dict.empty(key_type=nbtypes.int64, value_type=nbtypes.int64)
     cap = 16
     ks = np.empty(cap, dtype=np.int64)
-    amps = np.empty(cap, dtype=np.complex128)
+    amps = np.empty(cap, dtype=U.dtype)
     n_found = 0
     peeled = np.zeros(max(max_iter, 1), dtype=np.int64)
     n_rounds = 0
@@ -387,7 +389,7 @@ def peel(
                     if n_found == cap:
                         cap *= 2
                         ks2 = np.empty(cap, dtype=np.int64)
-                        amps2 = np.empty(cap, dtype=np.complex128)
+                        amps2 = np.empty(cap, dtype=U.dtype)
                         ks2[:n_found] = ks[:n_found]
                         amps2[:n_found] = amps[:n_found]
                         ks = ks2
@@ -414,7 +416,7 @@ def peel(
         for _ in range(n_refine):
             for i in range(n_found):
                 k = ks[i]
-                d = 0j
+                d = U[0, 0, 0] * 0.0
                 for c in range(C):
                     _signature(dmasks, c, k, n_chains, D, sigs[c])
                     bins[c] = _hash(mcols, c, k)

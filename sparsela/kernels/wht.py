@@ -574,23 +574,27 @@ def _work_dtype(dtype):
     return np.dtype(np.float64)
 
 
-def fwht_along_axis(x, axis=-1, normalized=False, ordering="natural"):
+def fwht_along_axis(x, axis=-1, normalized=False, ordering="natural", overwrite=False):
     """Walsh-Hadamard transform of ``x`` along ``axis``; returns a new array.
 
     No validation: the caller guarantees that ``x.shape[axis]`` is a power of
     two and ``ordering`` is valid. Float32/complex64 stay single precision,
-    other non-float dtypes are computed in float64.
+    other non-float dtypes are computed in float64. With ``overwrite`` a
+    C-contiguous, writeable ``x`` of a working dtype is transformed in place
+    (and returned for the natural ordering).
 
     Parameters
     ----------
     x : ndarray
-        Input (never modified).
+        Input (never modified unless ``overwrite``).
     axis : int
         Axis to transform.
     normalized : bool
         Multiply by ``1/sqrt(N)`` (orthonormal transform).
     ordering : {"natural", "sequency", "dyadic"}
         Row order of the output.
+    overwrite : bool
+        Allow the transform to be computed in the memory of ``x``.
 
     Returns
     -------
@@ -616,7 +620,9 @@ def fwht_along_axis(x, axis=-1, normalized=False, ordering="natural"):
     n = shape[axis]
     n_bits = n.bit_length() - 1
     work = np.ascontiguousarray(x, dtype=dtype)
-    if np.may_share_memory(work, x):
+    if work is x and overwrite and x.flags.writeable:
+        out = work  # in place: no allocation, no first-touch page faults
+    elif np.may_share_memory(work, x):
         out = np.empty(shape, dtype=dtype)
     else:
         out = work

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
+import scipy.stats
 
 from .._backend import to_numpy
 from .._result import SBLResult
@@ -122,6 +123,19 @@ class _EStep:
         return mu, np.maximum(dsig, 0.0), logdet, quad, res2
 
 
+def _significant(mu, dsig, significance, n, is_complex):
+    """Mask of the active coefficients whose posterior mean stands out of
+    their posterior spread: ``d ||mu_j||^2 / Σ_jj >= chi2_{dL}.isf(α / n)``
+    (``d = 2`` for complex data), a one-sided test at family-wise
+    false-alarm rate ``α`` over the ``n`` columns (Bonferroni)."""
+    d = 2 if is_complex else 1
+    L = mu.shape[1]
+    power = d * np.sum(np.abs(mu) ** 2, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(dsig > 0, power / dsig, np.inf)
+    return stat >= scipy.stats.chi2.isf(significance / n, d * L)
+
+
 def _history():
     return {
         "objective": [],
@@ -133,7 +147,10 @@ def _history():
     }
 
 
-def _sbl_em(Phi, Y, sigma2, learn_noise, floor, max_iter, tol, prune, callback, gamma0):
+def _sbl_em(
+    Phi, Y, sigma2, learn_noise, floor, max_iter, tol, prune, callback, gamma0,
+    significance,
+):  # fmt: skip
     m, n = Phi.shape
     L = Y.shape[1]
     estep = _EStep(Phi, Y)
@@ -203,7 +220,12 @@ def _sbl_em(Phi, Y, sigma2, learn_noise, floor, max_iter, tol, prune, callback, 
     g = gamma[active]
     keep = (g >= prune * g.max(initial=0.0)) & (g > 0)
     active = active[keep]
-    mu, *_ = estep(active, gamma[active], sigma2)
+    mu, dsig, *_ = estep(active, gamma[active], sigma2)
+    if significance is not None:
+        keep = _significant(mu, dsig, significance, n, np.iscomplexobj(Y))
+        if not keep.all() and keep.any():
+            active = active[keep]
+            mu, *_ = estep(active, gamma[active], sigma2)
     x = np.zeros((n, L), dtype=mu.dtype)
     x[active] = mu
     gamma_out = np.zeros(n)
@@ -211,7 +233,19 @@ def _sbl_em(Phi, Y, sigma2, learn_noise, floor, max_iter, tol, prune, callback, 
     return x, gamma_out, sigma2, active, (status, message, n_iter, history)
 
 
-def _sbl_fast(Phi, Y, sigma2, learn_noise, floor, max_iter, tol, callback):
+def _fast_posterior(P, idx, a, PhY, sigma2):
+    """Posterior mean and ``diag Σ`` of the active set ``idx`` (``P = Φ^H Φ_a``)."""
+    Sinv = P[idx] / sigma2
+    Sinv[np.diag_indices(idx.size)] += a
+    C = _chol(Sinv)
+    mu = scipy.linalg.cho_solve((C, True), PhY[idx] / sigma2, check_finite=False)
+    Ci = scipy.linalg.solve_triangular(C, np.eye(idx.size), lower=True, check_finite=False)
+    return mu, np.sum(np.abs(Ci) ** 2, axis=0)
+
+
+def _sbl_fast(
+    Phi, Y, sigma2, learn_noise, floor, max_iter, tol, callback, significance
+):
     """Tipping & Faul's sequential marginal-likelihood maximisation.
 
     Works with ``α = 1/γ``. ``S_i, Q_i`` are the sparsity and quality
@@ -359,10 +393,12 @@ def _sbl_fast(Phi, Y, sigma2, learn_noise, floor, max_iter, tol, callback):
     idx = np.array(active)
     a = np.array(alpha)
     P = np.stack(Pcols, axis=1)
-    Sinv = P[idx] / sigma2
-    Sinv[np.diag_indices(idx.size)] += a
-    C = _chol(Sinv)
-    mu = scipy.linalg.cho_solve((C, True), PhY[idx] / sigma2, check_finite=False)
+    mu, dsig = _fast_posterior(P, idx, a, PhY, sigma2)
+    if significance is not None:
+        keep = _significant(mu, dsig, significance, n, np.iscomplexobj(Y))
+        if not keep.all() and keep.any():
+            idx, a, P = idx[keep], a[keep], P[:, keep]
+            mu, _ = _fast_posterior(P, idx, a, PhY, sigma2)
     order = np.argsort(idx)
     idx, a, mu = idx[order], a[order], mu[order]
     x = np.zeros((n, L), dtype=mu.dtype)
@@ -382,6 +418,7 @@ def sbl(
     tol: float = 1e-4,
     prune: float = 1e-3,
     gamma0: Any = None,
+    significance: float | None = 0.05,
     callback: Callable[[np.ndarray], Any] | None = None,
 ) -> SBLResult:
     """Sparse Bayesian learning (SBL / relevance vector machine, and M-SBL).
@@ -423,6 +460,15 @@ def sbl(
         ``||y||^2 / ||A||_F^2``, which makes the result equivariant to a
         rescaling of ``y``. A start far below the coefficients' variance
         prunes faster (and more greedily).
+    significance : float or None, default=0.05
+        Final significance test: an active coefficient is kept only if its
+        posterior mean stands out of its posterior spread,
+        ``d ||μ_j||² / Σ_jj >= χ²_{d L}.isf(significance / n)`` (``d = 2``
+        for complex data, ``L`` signals), a one-sided test whose family-wise
+        false-alarm rate over the ``n`` columns is ``significance``
+        (Bonferroni); the survivors are refitted. The evidence itself keeps
+        columns that fit the noise (see Notes); this removes most of them.
+        ``None`` keeps every coefficient that survived ``prune``.
     callback : callable, optional
         ``callback(x)`` after each iteration with the current posterior mean
         (shape ``(n, n_signals)``); returning ``True`` stops the solver.
@@ -520,6 +566,11 @@ def sbl(
     check_positive_int(max_iter, "max_iter")
     check_scalar(tol, "tol", min_val=0.0)
     check_scalar(prune, "prune", min_val=0.0, max_val=1.0, include_max=False)
+    if significance is not None:
+        check_scalar(
+            significance, "significance", min_val=0.0, max_val=1.0,
+            include_min=False, include_max=False,
+        )  # fmt: skip
     if callback is not None and not callable(callback):
         raise TypeError("callback must be callable")
     g0 = None
@@ -551,11 +602,12 @@ def sbl(
         info = (0, "y is zero: x = 0", 0, _history())
     elif method == "em":
         x, gamma, sigma2, support, info = _sbl_em(
-            Phi, Y, sigma2, learn_noise, floor, max_iter, tol, prune, callback, g0
-        )
+            Phi, Y, sigma2, learn_noise, floor, max_iter, tol, prune, callback, g0,
+            significance,
+        )  # fmt: skip
     else:
         x, gamma, sigma2, support, info = _sbl_fast(
-            Phi, Y, sigma2, learn_noise, floor, max_iter, tol, callback
+            Phi, Y, sigma2, learn_noise, floor, max_iter, tol, callback, significance
         )
     status, message, n_iter, history = info
     res = np.linalg.norm(Y - Phi @ x, axis=0)

@@ -484,7 +484,9 @@ def sparse_wht(
     out_dtype = np.result_type(vals.dtype, np.float32)
     is_complex = out_dtype.kind == "c"
     eps = float(np.finfo(out_dtype).eps)
-    U = fwht_along_axis(vals.astype(np.complex128), -1, False, "natural")
+    # real signals keep real bins: half the arithmetic of the decoder
+    work = np.complex128 if is_complex else np.float64
+    U = fwht_along_axis(vals.astype(work), -1, False, "natural")
     U *= N / B
     U = np.ascontiguousarray(U.reshape(C, P, B).transpose(0, 2, 1))
 
@@ -509,7 +511,7 @@ def sparse_wht(
 
     if e_max == 0.0:
         ks = np.zeros(0, dtype=np.int64)
-        amps = np.zeros(0, dtype=np.complex128)
+        amps = np.zeros(0, dtype=work)
         n_rounds, peeled, n_left, stalled = 0, np.zeros(0, np.int64), 0, False
     else:
         ks, amps, n_rounds, peeled, n_left, stalled = peel(
