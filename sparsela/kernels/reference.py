@@ -398,6 +398,34 @@ def residual_stats(AXn, AV, B):
 # [section: sparse_wht]
 
 
+def sample_plan_reference(G, b, offsets):
+    """NumPy twin of :func:`sparsela.kernels.sparse_wht.sample_plan` for given
+    chain offsets ``offsets`` ``(C, n_chains)`` (the kernel draws them).
+
+    Returns ``dmasks`` ``(C, n_chains * (n - b + 1))`` and ``idx``
+    ``(C, P, 2**b)`` with ``idx[c, p, l] = M_c l ^ dmasks[c, p]``, ``M_c l``
+    the XOR of the columns ``G[c, t]`` over the set bits ``t`` of ``l``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.kernels.reference import sample_plan_reference
+    >>> G = np.array([[1, 2, 4]])
+    >>> dm, idx = sample_plan_reference(G, 1, np.array([[0]]))
+    >>> dm.tolist(), idx.tolist()
+    ([[0, 2, 4]], [[[0, 1], [2, 3], [4, 5]]])
+    """
+    G = np.asarray(G, dtype=np.int64)
+    C, n = G.shape
+    ell = np.arange(1 << b, dtype=np.int64)
+    base = np.zeros((C, 1 << b), dtype=np.int64)
+    for t in range(b):
+        base ^= ((ell >> t) & 1)[None, :] * G[:, t : t + 1]
+    r = np.asarray(offsets, dtype=np.int64)[:, :, None]  # (C, chains, 1)
+    d = np.concatenate([r, r ^ G[:, None, b:]], axis=2).reshape(C, -1)
+    return d, base[:, None, :] ^ d[:, :, None]
+
+
 def _parity_ref(v):
     return bin(int(v)).count("1") & 1
 

@@ -37,15 +37,19 @@ from numba import njit
 from numba import types as nbtypes
 from numba.typed import Dict
 
+from .wht import BLOCK_BYTES, TILE_BYTES, TILE_STAGES, _fwht_rows_serial
+
 __all__ = [
     "ZERO_TON",
     "MULTI_TON",
     "SINGLE_TON",
     "bin_energies",
+    "bin_observations",
     "bin_hash",
     "bin_residuals",
-    "first_invertible",
     "gf2_dual_basis",
+    "random_gl2",
+    "sample_plan",
     "classify_bins",
     "peel",
 ]
@@ -116,20 +120,116 @@ def gf2_dual_basis(cols):
 
 
 @njit(cache=True)
-def first_invertible(cand, n_stages, G, K, start):
-    """Copy the invertible candidates ``cand[i]`` (rows of column masks) and
-    their dual bases into ``G[start:], K[start:]`` until ``n_stages`` rows are
-    filled; return the number filled."""
-    c = start
-    for i in range(cand.shape[0]):
-        if c == n_stages:
-            break
-        ok, dual = gf2_dual_basis(cand[i])
-        if ok:
-            G[c] = cand[i]
-            K[c] = dual
-            c += 1
-    return c
+def random_gl2(seed, n, n_stages):
+    """``n_stages`` independent uniformly random invertible ``n x n`` GF(2)
+    matrices (column masks, ``n <= 62``) and their dual bases: two int64
+    ``(C, n)`` arrays.
+
+    Columns are drawn one at a time, each uniform outside the span of the
+    previous ones (redrawn while it reduces to zero against an echelon basis
+    keyed by leading bit): that is the uniform law on GL(n, 2), at about
+    ``n + 2`` draws per matrix. Numba's generator, seeded by ``seed``.
+    """
+    np.random.seed(seed)  # noqa: NPY002 (Numba's generator, seeded per call)
+    G = np.empty((n_stages, n), dtype=np.int64)
+    K = np.empty((n_stages, n), dtype=np.int64)
+    echelon = np.zeros(n, dtype=np.int64)  # echelon[p]: vector with top bit p
+    hi = np.int64(1) << n
+    for c in range(n_stages):
+        echelon[:] = 0
+        t = 0
+        while t < n:
+            v = np.random.randint(0, hi)  # noqa: NPY002
+            r = v
+            for p in range(n - 1, -1, -1):
+                if (r >> p) & 1:
+                    if echelon[p] == 0:
+                        echelon[p] = r
+                        break
+                    r ^= echelon[p]
+            if r == 0:
+                continue  # in the span of the previous columns: redraw
+            G[c, t] = v
+            t += 1
+        _, dual = gf2_dual_basis(G[c])
+        K[c] = dual
+    return G, K
+
+
+@njit(cache=True)
+def sample_plan(G, b, n_chains, noiseless, seed):
+    """Delays and sample indices of the front end.
+
+    Returns ``dmasks`` ``(C, n_chains * D)`` with ``D = n - b + 1`` (chain
+    ``q``: ``r_q, r_q ^ G[:, b], ..., r_q ^ G[:, n-1]``; ``r_q = 0`` when
+    ``noiseless``, else uniform) and ``idx`` ``(C, P, 2**b)``:
+    ``idx[c, p, l] = M_c l ^ dmasks[c, p]``.
+    """
+    np.random.seed(seed)  # noqa: NPY002 (Numba's generator, seeded per call)
+    C, n = G.shape
+    D = n - b + 1
+    P = n_chains * D
+    B = 1 << b
+    hi = np.int64(1) << n
+    dmasks = np.empty((C, P), dtype=np.int64)
+    base = np.empty(B, dtype=np.int64)
+    idx = np.empty((C, P, B), dtype=np.int64)
+    for c in range(C):
+        for q in range(n_chains):
+            r = np.int64(0) if noiseless else np.random.randint(0, hi)  # noqa: NPY002
+            dmasks[c, q * D] = r
+            for i in range(D - 1):
+                dmasks[c, q * D + 1 + i] = r ^ G[c, b + i]
+        # M_c l for every l: flip the column of l's lowest set bit
+        base[0] = 0
+        for ell in range(1, B):
+            low = ell & -ell
+            t = 0
+            while (low >> t) != 1:
+                t += 1
+            base[ell] = base[ell ^ low] ^ G[c, t]
+        for p in range(P):
+            d = dmasks[c, p]
+            for ell in range(B):
+                idx[c, p, ell] = base[ell] ^ d
+    return dmasks, idx
+
+
+def bin_observations(vals, P, scale, work):
+    """Bins of the front end: ``U[c, j, p] = scale * FWHT_B(vals[c, p])[j]``.
+
+    ``vals`` ``(C, >= P, B)`` holds the samples of each stage and delay (any
+    numeric type); ``U`` ``(C, B, P)`` is float64 or complex128 (``work``).
+    The small transforms run through the dense FWHT kernel.
+    """
+    C, _, B = vals.shape
+    U = np.empty((C, B, P), dtype=work)
+    itemsize = 8  # the kernel sees float64 (complex: interleaved pairs)
+    _bin_observations(
+        vals, U, 2 if U.dtype.kind == "c" else 1, float(scale),
+        max(BLOCK_BYTES // itemsize, 8), max(TILE_BYTES // itemsize, 8),
+        TILE_STAGES,
+    )  # fmt: skip
+    return U
+
+
+@njit(cache=True)
+def _bin_observations(vals, U, q, scale, block_elems, tile_w, max_group):
+    C, B, P = U.shape
+    V = np.empty((C * P, B), dtype=U.dtype)
+    for c in range(C):
+        for p in range(P):
+            for ell in range(B):
+                V[c * P + p, ell] = vals[c, p, ell]
+    W = V.reshape(C * P * B).view(np.float64).reshape(C * P, B * q)
+    n_bits = 0
+    while (1 << n_bits) < B:
+        n_bits += 1
+    _fwht_rows_serial(W, W, q, n_bits, scale, block_elems, tile_w, max_group, False)
+    for c in range(C):
+        for p in range(P):
+            for ell in range(B):
+                U[c, ell, p] = V[c * P + p, ell]
 
 
 @njit(cache=True)

@@ -239,7 +239,9 @@ def _fast_posterior(P, idx, a, PhY, sigma2):
     Sinv[np.diag_indices(idx.size)] += a
     C = _chol(Sinv)
     mu = scipy.linalg.cho_solve((C, True), PhY[idx] / sigma2, check_finite=False)
-    Ci = scipy.linalg.solve_triangular(C, np.eye(idx.size), lower=True, check_finite=False)
+    Ci = scipy.linalg.solve_triangular(
+        C, np.eye(idx.size), lower=True, check_finite=False
+    )
     return mu, np.sum(np.abs(Ci) ** 2, axis=0)
 
 

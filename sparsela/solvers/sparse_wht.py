@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -18,11 +19,13 @@ from .._validation import (
 )
 from ..kernels.sparse_wht import (
     bin_energies,
+    bin_observations,
     bin_residuals,
-    first_invertible,
     peel,
+    random_gl2,
+    sample_plan,
 )
-from ..kernels.wht import ORDERINGS, fwht_along_axis
+from ..kernels.wht import ORDERINGS
 
 __all__ = ["density_evolution_threshold", "sparse_wht"]
 
@@ -44,7 +47,7 @@ N_REFINE = 1
 # ---------------------------------------------------------------------------
 
 
-def _stage_matrices(n, b, n_stages, hashing, rng):
+def _stage_matrices(n, b, n_stages, hashing, seed):
     """Columns of ``G_c`` and of ``(G_c^T)^{-1}`` for every stage: two int64
     arrays of shape ``(C, n)``."""
     if hashing == "bits":
@@ -54,36 +57,8 @@ def _stage_matrices(n, b, n_stages, hashing, rng):
             a_c = round(c * n / n_stages)
             G[c] = [1 << ((a_c + t) % n) for t in range(n)]
         return G, G.copy()  # permutation matrices: (G^T)^{-1} = G
-    # uniform on GL(n, 2): keep the invertible ones among random draws
-    # (about 29% of them), drawn in batches to keep the overhead low
-    G = np.empty((n_stages, n), dtype=np.int64)
-    K = np.empty((n_stages, n), dtype=np.int64)
-    c = 0
-    while c < n_stages:
-        cand = rng.integers(0, 1 << n, size=(4 * n_stages + 8, n), dtype=np.int64)
-        c = first_invertible(cand, n_stages, G, K, c)
-    return G, K
-
-
-def _subsample_bases(G, b):
-    """``M_c l`` for every stage and every ``l < 2**b``: shape ``(C, B)``."""
-    C = G.shape[0]
-    ell = np.arange(1 << b, dtype=np.int64)
-    base = np.zeros((C, 1 << b), dtype=np.int64)
-    for t in range(b):
-        base ^= ((ell >> t) & 1)[None, :] * G[:, t : t + 1]
-    return base
-
-
-def _delay_masks(G, b, n, n_chains, noiseless, rng):
-    """Delays ``(C, n_chains * (n - b + 1))``: chains ``r_q, r_q ^ delta_i``."""
-    C = G.shape[0]
-    D = n - b + 1
-    d = np.zeros((C, n_chains, D), dtype=np.int64)
-    if not noiseless:
-        d[:, :, 0] = rng.integers(0, 1 << n, size=(C, n_chains), dtype=np.int64)
-    d[:, :, 1:] = d[:, :, :1] ^ G[:, None, b:]
-    return d.reshape(C, n_chains * D)
+    # uniform on GL(n, 2), drawn in Numba
+    return random_gl2(seed, n, n_stages)
 
 
 # ---------------------------------------------------------------------------
@@ -118,6 +93,7 @@ def _natural_to_ordered(k, n, ordering):
 # ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
 def _zero_quantile(P, is_complex, n_bins):
     """``tau / nu^2`` such that a noise-only bin exceeds it with probability
     ``FALSE_ALARM / n_bins``: ``||U||^2 / nu^2`` is Gamma(P, 1) for complex
@@ -143,17 +119,29 @@ def _blind_noise_var(U, E, P, floor, is_complex, kmap, dmasks, n_chains, b):
       Gamma law.
     """
     e = np.sort(np.maximum(E.ravel(), P * floor))
-    jumps = np.flatnonzero(e[1:] >= 10.0 * e[:-1])
-    nu_jump = float(np.mean(e[: jumps[0] + 1])) / P if jumps.size else math.inf
+    jump = e[1:] >= 10.0 * e[:-1]
+    nu_jump = math.inf
+    if jump.any():
+        k = int(jump.argmax()) + 1
+        nu_jump = float(e[:k].sum()) / (k * P)
+    if nu_jump <= floor * (1.0 + 1e-9):  # (round-off of the mean)
+        # nu_jump is at least the floor: at the floor (clean data) the
+        # minimum is known without the residual pass over every bin
+        return floor
     nu_res = math.inf
     if P >= 2:
         r = bin_residuals(U, kmap, dmasks, n_chains, b)
         shape, scale = (P - 1.0, 1.0) if is_complex else ((P - 1.0) / 2.0, 2.0)
-        nu_res = float(np.median(r)) / (scale * float(gammainccinv(shape, 0.5)))
+        nu_res = float(np.median(r)) / (scale * _gamma_median(shape))
     nu = min(nu_jump, nu_res)
     if not math.isfinite(nu):  # one bin per stage and one observation per bin
         nu = float(e[0]) / P
     return nu
+
+
+@functools.lru_cache(maxsize=64)
+def _gamma_median(shape):
+    return float(gammainccinv(shape, 0.5))
 
 
 @functools.lru_cache(maxsize=32)
@@ -237,7 +225,11 @@ def _make_sampler(signal, N):
             return vals
 
         return sample, int(N), n
-    arr = check_array(signal, "signal", ndim=1, allow_int=True, allow_empty=False)
+    # NaN/Inf are checked on the samples read, not on all N values: the
+    # transform stays sub-linear for array input too
+    arr = check_array(
+        signal, "signal", ndim=1, allow_int=True, allow_empty=False, finite=False
+    )
     n_len = arr.shape[0]
     if n_len & (n_len - 1):
         raise ValueError(
@@ -248,7 +240,45 @@ def _make_sampler(signal, N):
         check_positive_int(N, "N")
         if int(N) != n_len:
             raise ValueError(f"N={N} does not match len(signal)={n_len}")
-    return (lambda idx: arr[idx]), n_len, n_len.bit_length() - 1
+
+    def sample_array(idx):
+        vals = arr[idx]
+        if not np.isfinite(vals).all():
+            raise ValueError("signal contains NaN or Inf (among the samples read)")
+        return vals
+
+    return sample_array, n_len, n_len.bit_length() - 1
+
+
+def _splitmix64(z):
+    z = (z + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return z ^ (z >> 31)
+
+
+def _seeds(random_state):
+    """Two 32-bit seeds for the Numba generator of the design."""
+    if isinstance(random_state, numbers.Integral) and not isinstance(
+        random_state, (bool, np.bool_)
+    ):
+        if random_state < 0:
+            raise ValueError(f"random_state must be non-negative, got {random_state}")
+        # a fixed integer mix (SplitMix64): same int, same design; far cheaper
+        # than a SeedSequence for this sub-millisecond transform
+        z = _splitmix64(int(random_state) & 0xFFFFFFFFFFFFFFFF)
+        return z & 0xFFFFFFFF, z >> 32
+    if isinstance(random_state, np.random.Generator):
+        return random_state.integers(2**32, size=2)
+    if not isinstance(random_state, np.random.SeedSequence):
+        try:
+            random_state = np.random.SeedSequence(random_state)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                "random_state must be None, an int, a SeedSequence or a "
+                f"Generator, got {random_state!r}"
+            ) from exc
+    return random_state.generate_state(2)
 
 
 def _check_choice(value, name, choices):
@@ -329,8 +359,12 @@ def sparse_wht(
     delays : {"auto", "noiseless"} or int, default="auto"
         ``"noiseless"``: one chain ``{0, delta_1, ..., delta_{n-b}}`` per
         stage; an int: that many chains with random offsets (robust to noise;
-        the samples grow in proportion). ``"auto"``: noiseless for SparseFHT,
-        5 chains for SPRIGHT.
+        the samples grow in proportion). ``"auto"``: noiseless for SparseFHT;
+        for SPRIGHT 5 chains, read adaptively when the noise level is blind
+        (no ``snr_db``): the first chain of every stage is read, and the
+        other four only if its bins are not clean to the rounding level or
+        the one-chain decode fails (so exact data cost what SparseFHT costs,
+        noisy data the full robust design).
     hashing : {"random", "bits"}, default="random"
         Subsampling matrices: independent uniformly random invertible GF(2)
         matrices, or cyclic windows of ``b`` index bits (the deterministic
@@ -343,7 +377,7 @@ def sparse_wht(
         Maximal number of peeling rounds.
     return_dense : bool, default=False
         Also return the dense length-``N`` coefficient vector in ``x``.
-    random_state : int, Generator or None, default=None
+    random_state : int, SeedSequence, Generator or None, default=None
         Seed of the random hashing matrices and delay offsets.
 
     Returns
@@ -352,7 +386,8 @@ def sparse_wht(
         ``support`` (sorted int64 indices in ``ordering``), ``coefficients``
         (their values; real for real input, float32/complex64 precision kept),
         ``x`` (dense coefficients with ``return_dense=True``, else None),
-        ``n_samples`` (samples read, ``C * P * B``, repeats included),
+        ``n_samples`` (samples read, ``C * P * B`` for the ``P`` delays
+        used, repeats included),
         ``n_iter`` (peeling rounds), ``converged`` (every bin explained at the
         end: no multi-ton or unpeeled single-ton left), ``status`` (0
         converged, 1 round limit reached while still peeling, 3 peeling
@@ -367,7 +402,9 @@ def sparse_wht(
     ------
     ValueError
         For ``sparsity >= N``, a length or ``N`` that is not a power of two,
-        a callable returning the wrong shape or NaN/Inf, unknown options.
+        a callable returning the wrong shape or NaN/Inf, NaN/Inf among the
+        samples read from an array (values never read are not checked),
+        unknown options.
     TypeError
         For non-numeric samples or options of the wrong type.
 
@@ -396,7 +433,8 @@ def sparse_wht(
     refits every amplitude by least squares once all bins are explained.
     Coefficients with ``P |X[k]|^2`` below the threshold are not detected.
 
-    Samples: ``C * P * B`` with ``P = chains * (n - b + 1)``; time:
+    Samples: ``C * P * B`` with ``P = chains * (n - b + 1)`` (``history``
+    reports ``P`` as ``delays_per_stage``); time:
     ``C P B log B`` for the small transforms plus ``O(K C P n)`` for peeling.
     The transform is computed in double precision; ``float32`` input keeps
     ``float32`` output and sets the detection floor at ``100 eps32``.
@@ -462,7 +500,8 @@ def sparse_wht(
         if b > n:
             raise ValueError(f"bins must be at most N={N}, got {bins}")
     B = 1 << b
-    if delays == "auto":
+    auto_delays = isinstance(delays, str) and delays == "auto"
+    if auto_delays:
         delays = "noiseless" if method == "sparsefht" else DEFAULT_CHAINS
     if isinstance(delays, str):
         _check_choice(delays, "delays", ("auto", "noiseless"))
@@ -473,51 +512,69 @@ def sparse_wht(
     if snr_db is not None:
         snr_db = float(check_scalar(snr_db, "snr_db"))
     max_iter = check_positive_int(max_iter, "max_iter")
-    rng = np.random.default_rng(random_state)
+    seeds = _seeds(random_state)
 
     # ---- front end: subsample, small transforms ----------------------------
-    G, kmap = _stage_matrices(n, b, C, hashing, rng)
-    dmasks = _delay_masks(G, b, n, n_chains, noiseless, rng)
-    P = dmasks.shape[1]
-    idx = _subsample_bases(G, b)[:, None, :] ^ dmasks[:, :, None]  # (C, P, B)
-    vals = sample(idx.reshape(-1)).reshape(C * P, B)
+    G, kmap = _stage_matrices(n, b, C, hashing, int(seeds[0]))
+    mcols = G[:, :b].copy()
+    # idx[c, p, l] = M_c l ^ d_{c,p}
+    dmasks, idx = sample_plan(G, b, n_chains, noiseless, int(seeds[1]))
+    D = n - b + 1
+    blind = snr_db is None and method == "spright"
+    # blind SPRIGHT with its default chains reads one chain first: if the bins
+    # are clean to the rounding level, one chain decodes (the noiseless design
+    # with a random offset); the others are read only if noise shows or that
+    # decode fails (C++ SPRIGHT: 1 chain noiseless, 5 noisy)
+    attempts = [1, n_chains] if blind and auto_delays and n_chains > 1 else [n_chains]
+    vals = sample(idx[:, : attempts[0] * D].reshape(-1)).reshape(C, -1, B)
     out_dtype = np.result_type(vals.dtype, np.float32)
     is_complex = out_dtype.kind == "c"
     eps = float(np.finfo(out_dtype).eps)
     # real signals keep real bins: half the arithmetic of the decoder
     work = np.complex128 if is_complex else np.float64
-    U = fwht_along_axis(vals.astype(work), -1, False, "natural")
-    U *= N / B
-    U = np.ascontiguousarray(U.reshape(C, P, B).transpose(0, 2, 1))
-
-    # ---- noise level and thresholds ------------------------------------------
-    E = bin_energies(U)
-    e_max = float(E.max()) / P
-    floor = (FLOOR_EPS * eps) ** 2 * e_max
-    blind = snr_db is None and method == "spright"
-    if snr_db is not None:
-        rho = 10.0 ** (-snr_db / 10.0)
-        e_tot = float(E.sum()) / (C * P)
-        noise_var = rho * e_tot / ((sparsity + rho) * B)
-    elif blind:
-        noise_var = _blind_noise_var(
-            U, E, P, floor, is_complex, kmap, dmasks, n_chains, b
-        )
-    else:
-        noise_var = 0.0
-    noise_var = max(noise_var, floor)
-    tau = noise_var * _zero_quantile(P, is_complex, C * B)
     verify = method == "spright" and C > 1
+    for attempt, chains in enumerate(attempts):
+        P = chains * D
+        if vals.shape[1] < P:
+            more = sample(idx[:, vals.shape[1] : P].reshape(-1)).reshape(C, -1, B)
+            vals = np.concatenate([vals, more.astype(vals.dtype, copy=False)], axis=1)
+        dm = dmasks[:, :P]
+        U = bin_observations(vals, P, N / B, work)
 
-    if e_max == 0.0:
-        ks = np.zeros(0, dtype=np.int64)
-        amps = np.zeros(0, dtype=work)
-        n_rounds, peeled, n_left, stalled = 0, np.zeros(0, np.int64), 0, False
-    else:
-        ks, amps, n_rounds, peeled, n_left, stalled = peel(
-            U, kmap, G[:, :b].copy(), dmasks, n_chains, b, tau, tau, tau,
-            verify, max_iter, N_REFINE if method == "spright" else 0,
-        )  # fmt: skip
+        # ---- noise level and thresholds --------------------------------------
+        E = bin_energies(U)
+        e_max = float(E.max()) / P
+        floor = (FLOOR_EPS * eps) ** 2 * e_max
+        if snr_db is not None:
+            rho = 10.0 ** (-snr_db / 10.0)
+            e_tot = float(E.sum()) / (C * P)
+            noise_var = rho * e_tot / ((sparsity + rho) * B)
+        elif blind:
+            noise_var = _blind_noise_var(
+                U, E, P, floor, is_complex, kmap, dm, chains, b
+            )
+        else:
+            noise_var = 0.0
+        last = attempt == len(attempts) - 1
+        if not last and noise_var > floor:
+            continue  # noise: read the other chains
+        noise_var = max(noise_var, floor)
+        tau = noise_var * _zero_quantile(P, is_complex, C * B)
+
+        if e_max == 0.0:
+            ks = np.zeros(0, dtype=np.int64)
+            amps = np.zeros(0, dtype=work)
+            n_rounds, peeled, n_left, stalled = 0, np.zeros(0, np.int64), 0, False
+        else:
+            # the refit averages noise down; on data clean to the rounding
+            # level the single-ton amplitudes are exact already
+            refine = N_REFINE if method == "spright" and noise_var > floor else 0
+            ks, amps, n_rounds, peeled, n_left, stalled = peel(
+                U, kmap, mcols, dm, chains, b, tau, tau, tau, verify, max_iter, refine
+            )
+        if last or (n_left == 0 and not stalled):
+            break
+    n_chains = chains
 
     # ---- result --------------------------------------------------------------
     keep = P * np.abs(amps) ** 2 >= tau
@@ -547,7 +604,7 @@ def sparse_wht(
         message = f"all {C * B} bins explained by {support.size} coefficients"
         if blind and noise_var > floor:
             doubt = _blind_estimate_doubt(
-                U, P, floor, noise_var, is_complex, kmap, dmasks, n_chains, b
+                U, P, floor, noise_var, is_complex, kmap, dm, n_chains, b
             )
             if C >= 2 and sparsity / B > density_evolution_threshold(C):
                 doubt = doubt or (
