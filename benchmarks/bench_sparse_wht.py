@@ -1,9 +1,9 @@
 """Sparse WHT (SPRIGHT, SparseFHT) vs the dense FWHT on the full vector.
 
-N = 2**24, K = 64 random coefficients. ``sparse_wht`` reads its samples from a
-callable (``idx -> x[idx]``, the cheapest possible sampler, so the time is the
-algorithm's) or from the array; the dense peer is ``fwht(x)`` on all N
-samples. Samples used are recorded in ``extra_info``.
+N = 2**24, K = 64 random coefficients, exact samples. ``sparse_wht`` reads its
+samples from a callable (``idx -> x[idx]``, the cheapest possible sampler, so
+the time is the algorithm's) or from the array; the dense peer is ``fwht(x)``
+on all N samples. Samples used are recorded in ``extra_info``.
 
     python -m pytest benchmarks/bench_sparse_wht.py --benchmark-enable \
         --benchmark-columns=median,iqr,rounds
@@ -33,6 +33,7 @@ def problem():
     "impl",
     [
         "spright-callable",
+        "spright5-callable",
         "sparsefht-callable",
         "spright-array",
         "sparsefht-array",
@@ -49,8 +50,13 @@ def test_sparse_wht_vs_dense(benchmark, problem, impl):
         method, source = impl.split("-")
         signal = (lambda idx: x[idx]) if source == "callable" else x
         n_arg = N if source == "callable" else None
+        # "spright5": the full robust design (5 chains) read at once, as for
+        # noisy samples; plain "spright" reads one chain first and stops there
+        # on these exact samples
+        kw = {"delays": 5} if method == "spright5" else {}
+        method = method.removesuffix("5")
         fn = lambda: sparse_wht(
-            signal, n_arg, sparsity=K, method=method, random_state=1
+            signal, n_arg, sparsity=K, method=method, random_state=1, **kw
         )
         res = fn()
         assert res.converged
