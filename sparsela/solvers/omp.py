@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse
 
 from .._result import OMPResult
+from .._threads import rows_matmul
 from .._validation import check_array, check_positive_int, check_scalar, result_dtype
 from ..kernels import omp as _k
 from ..operators import Dense, LinearOperator, SparseMatrix, aslinearoperator
@@ -119,7 +120,9 @@ class _Atoms:
         K = self.shape[1]
         if self.kind == "dense":
             An = self.normalised_dense()
-            G = An.T @ An if An.dtype.kind != "c" else An.conj().T @ An
+            # rows shared out over the Numba threads: no spinning BLAS workers
+            # left behind to slow the parallel kernel that follows
+            G = rows_matmul(An.conj().T if An.dtype.kind == "c" else An.T, An)
         elif self.kind == "sparse":
             Sn = self.A @ scipy.sparse.diags(1.0 / self.norms)
             G = (Sn.conj().T @ Sn).toarray()
@@ -136,7 +139,8 @@ class _Atoms:
         """``(Aₙᴴ Y)ᵀ`` for normalised atoms: ``(s, K)``, one row per signal."""
         if self.kind == "dense":
             An = self.normalised_dense()
-            out = Y.T @ An if An.dtype.kind != "c" else (Y.conj().T @ An).conj()
+            # (Aₙᴴ Y)ᵀ = Yᵀ conj(Aₙ)
+            out = rows_matmul(Y.T, An.conj() if An.dtype.kind == "c" else An)
         else:
             out = (self.rmatmat(Y) / self.norms[:, None]).T
         return np.ascontiguousarray(out, dtype=self.dtype)
