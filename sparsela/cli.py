@@ -15,12 +15,13 @@ def _demo_steps() -> list[tuple[str, Callable]]:
 
     steps = list(_demo_foundation.STEPS)
     # each solver family contributes one panel
-    from . import _demo_omp, _demo_prox, _demo_sbl
+    from . import _demo_omp, _demo_prox, _demo_sbl, _demo_swht
 
     steps += [
         ("OMP: sparse recovery", _demo_omp._demo),
         ("FISTA: lasso recovery", _demo_prox._demo),
         ("KroSBL: Kronecker-sparse recovery", _demo_sbl._demo),
+        ("Sparse WHT: SPRIGHT on 2^30 points", _demo_swht._demo),
     ]
     return steps
 

@@ -13,4 +13,5 @@ def test_demo_writes_figure(tmp_path, capsys):
     printed = capsys.readouterr().out
     for word in ("Walsh-Hadamard", "CSR", "Kronecker", "OMP", "FISTA", "KroSBL"):
         assert word in printed
+    assert "SPRIGHT" in printed and "exact recovery" in printed
     assert "figure written to" in printed
