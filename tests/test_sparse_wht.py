@@ -547,7 +547,8 @@ def _front_end(n, b, C, chains, K, noise, seed, hashing="random"):
     rng = np.random.default_rng(seed)
     N, B = 1 << n, 1 << b
     G, kmap = _stage_matrices(n, b, C, hashing, seed)
-    dmasks, idx = sample_plan(G, b, chains, chains == 1, seed)
+    dmasks, idx = sample_plan(G, kmap, b, chains, chains == 1, seed)
+    chains = dmasks.shape[1] // (n - b + 1)
     supp, amp = _sparse_spectrum(rng, N, K, "complex")
     X = np.zeros(N, dtype=complex)
     X[supp] = amp
@@ -652,15 +653,16 @@ def test_small_kernels():
             np.testing.assert_array_equal(prod, np.eye(n, dtype=int))
     # same seed, same design; sample plan equal to its NumPy twin
     np.testing.assert_array_equal(random_gl2(5, 20, 4)[0], random_gl2(5, 20, 4)[0])
-    G, _ = random_gl2(7, 20, 4)
+    G, K = random_gl2(7, 20, 4)
     for chains, noiseless, b in (
         (1, True, 5),
         (3, False, 5),
         (2, False, 0),
         (1, True, 20),
     ):
-        dm, idx = sample_plan(G, b, chains, noiseless, 11)
+        dm, idx = sample_plan(G, K, b, chains, noiseless, 11)
         D = 20 - b + 1
+        assert dm.shape[1] == chains * D
         offsets = dm[:, ::D]
         if noiseless:
             assert not offsets.any()
@@ -668,3 +670,46 @@ def test_small_kernels():
         np.testing.assert_array_equal(dm, ref_dm)
         np.testing.assert_array_equal(idx, ref_idx)
         assert idx.min() >= 0 and idx.max() < 2**20
+
+
+@pytest.mark.parametrize(
+    "n,b,chains,expect", [(12, 4, 5, 5), (10, 7, 5, 2), (8, 7, 5, 1), (8, 8, 5, 1)]
+)
+def test_sample_plan_delays_read_disjoint_samples(n, b, chains, expect):
+    """Two delays in one coset of span(M_c) read the same samples (the same
+    noise): every delay of a stage must read its own samples, so chains are
+    capped at what n - b allows (a Hamming code of distance 3 on n - b bits)."""
+    from sparsela.kernels.sparse_wht import random_gl2, sample_plan
+
+    G, K = random_gl2(3, n, 4)
+    dm, idx = sample_plan(G, K, b, chains, False, 5)
+    assert dm.shape[1] == expect * (n - b + 1)
+    for c in range(4):
+        samples = idx[c].ravel()
+        assert np.unique(samples).size == samples.size  # disjoint sample sets
+
+
+def test_spright_large_bins_no_false_coefficients():
+    """Bins close to N leave few delay bits: before the cap on chains, their
+    repeated samples made the noise look far smaller than it is, and noisy
+    inputs came back 'converged' with noise-level false coefficients."""
+    rng = np.random.default_rng(11)
+    n, K = 10, 12
+    N = 1 << n
+    n_false = n_conv = 0
+    for trial in range(20):
+        supp, amp = _sparse_spectrum(rng, N, K)
+        X = np.zeros(N)
+        X[supp] = amp
+        noise = 10 ** (-20 / 20) * np.sqrt(np.mean(amp**2)) / N
+        x = fwht(X) / N + noise * rng.standard_normal(N)
+        for b in (8, 9, 10):
+            for snr in (None, 20.0):
+                res = sparse_wht(
+                    x, sparsity=K, bins=1 << b, snr_db=snr, random_state=trial
+                )
+                if res.converged:
+                    n_conv += 1
+                    n_false += len(set(res.support.tolist()) - set(supp.tolist()))
+    assert n_conv >= 60
+    assert n_false == 0

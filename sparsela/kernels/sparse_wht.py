@@ -157,26 +157,70 @@ def random_gl2(seed, n, n_stages):
 
 
 @njit(cache=True)
-def sample_plan(G, b, n_chains, noiseless, seed):
+def _coset(kmap, c, b, r):
+    """Coordinates of ``r`` along ``G[c, b:]`` (its coset modulo the span of
+    ``M_c``): bit ``i`` is ``<K[c, b + i], r>``."""
+    t = 0
+    for i in range(kmap.shape[1] - b):
+        t |= _parity(kmap[c, b + i] & r) << i
+    return t
+
+
+@njit(cache=True)
+def sample_plan(G, kmap, b, n_chains, noiseless, seed):
     """Delays and sample indices of the front end.
 
-    Returns ``dmasks`` ``(C, n_chains * D)`` with ``D = n - b + 1`` (chain
-    ``q``: ``r_q, r_q ^ G[:, b], ..., r_q ^ G[:, n-1]``; ``r_q = 0`` when
-    ``noiseless``, else uniform) and ``idx`` ``(C, P, 2**b)``:
+    Returns ``dmasks`` ``(C, q * D)`` with ``D = n - b + 1`` (chain ``q``:
+    ``r_q, r_q ^ G[:, b], ..., r_q ^ G[:, n-1]``; ``r_q = 0`` when
+    ``noiseless``, else random) and ``idx`` ``(C, q * D, 2**b)``:
     ``idx[c, p, l] = M_c l ^ dmasks[c, p]``.
+
+    A delay ``d`` reads the coset ``d + span(M_c)``: two delays in one coset
+    read the same samples, and their noise is the same, not independent. The
+    random offsets are therefore drawn so that all ``q * D`` delays of a
+    stage lie in distinct cosets (the coset coordinates of the offsets at
+    Hamming distance 3 or more). When ``n - b`` is too small for
+    ``n_chains`` such chains, fewer are returned (``q < n_chains``, at least
+    one); ``kmap`` holds the dual bases (``(G_c^T)^{-1}``).
     """
     np.random.seed(seed)  # noqa: NPY002 (Numba's generator, seeded per call)
     C, n = G.shape
     D = n - b + 1
-    P = n_chains * D
     B = 1 << b
     hi = np.int64(1) << n
+    offsets = np.zeros((C, n_chains), dtype=np.int64)
+    cosets = np.zeros(n_chains, dtype=np.int64)
+    n_eff = n_chains
+    if not noiseless:
+        for c in range(C):
+            got = 0
+            tries = 0
+            while got < n_eff and tries < 200 * n_chains:
+                tries += 1
+                r = np.random.randint(0, hi)  # noqa: NPY002
+                t = _coset(kmap, c, b, r)
+                ok = True
+                for q in range(got):  # radius-1 balls must not meet
+                    x = t ^ cosets[q]
+                    w = 0
+                    while x:
+                        x &= x - 1
+                        w += 1
+                    if w < 3:
+                        ok = False
+                        break
+                if ok:
+                    offsets[c, got] = r
+                    cosets[got] = t
+                    got += 1
+            n_eff = max(1, min(n_eff, got))
+    P = n_eff * D
     dmasks = np.empty((C, P), dtype=np.int64)
     base = np.empty(B, dtype=np.int64)
     idx = np.empty((C, P, B), dtype=np.int64)
     for c in range(C):
-        for q in range(n_chains):
-            r = np.int64(0) if noiseless else np.random.randint(0, hi)  # noqa: NPY002
+        for q in range(n_eff):
+            r = offsets[c, q]
             dmasks[c, q * D] = r
             for i in range(D - 1):
                 dmasks[c, q * D + 1 + i] = r ^ G[c, b + i]

@@ -38,6 +38,10 @@ DEFAULT_CHAINS = 5
 FALSE_ALARM = 1e-5
 #: noise floor, in units of the precision's machine epsilon (amplitude)
 FLOOR_EPS = 100.0
+#: fewest observations per bin for a blind decode of noisy samples
+BLIND_MIN_OBS = 4
+#: smallest share of the bins that the jump rule may call zero-tons
+JUMP_MIN_FRACTION = 0.02
 #: least-squares refit sweeps after a complete SPRIGHT decode
 N_REFINE = 1
 
@@ -112,17 +116,23 @@ def _blind_noise_var(U, E, P, floor, is_complex, kmap, dmasks, n_chains, b):
 
     * C++ SPRIGHT rule: sort the bin energies, accumulate from the smallest
       until the next one is at least ten times the previous; those are
-      zero-tons (needs some empty bins);
+      zero-tons (needs some empty bins; the group must hold at least 2% of
+      the bins, else a chance step in the lower tail of the noise passes
+      for it);
     * median over all bins of the residual after the detector's best
       single-ton fit, which is pure noise for zero- and single-tons (needs
       half the bins not to be multi-tons), scaled by the median of its
       Gamma law.
     """
     e = np.sort(np.maximum(E.ravel(), P * floor))
-    jump = e[1:] >= 10.0 * e[:-1]
+    # the zero-ton group must be a real group: in the lower tail of the
+    # noise energies (few observations per bin, many bins) a tenfold step
+    # between the two smallest happens by chance
+    k_min = max(2, math.ceil(JUMP_MIN_FRACTION * e.size))
+    jump = e[k_min:] >= 10.0 * e[k_min - 1 : -1]
     nu_jump = math.inf
-    if jump.any():
-        k = int(jump.argmax()) + 1
+    if e.size > k_min and jump.any():
+        k = int(jump.argmax()) + k_min
         nu_jump = float(e[:k].sum()) / (k * P)
     if nu_jump <= floor * (1.0 + 1e-9):  # (round-off of the mean)
         # nu_jump is at least the floor: at the floor (clean data) the
@@ -364,7 +374,10 @@ def sparse_wht(
         (no ``snr_db``): the first chain of every stage is read, and the
         other four only if its bins are not clean to the rounding level or
         the one-chain decode fails (so exact data cost what SparseFHT costs,
-        noisy data the full robust design).
+        noisy data the full robust design). Chains are drawn so that every
+        delay of a stage reads its own samples (a delay in the coset of
+        another would repeat its noise); with many bins (``n - b`` small)
+        fewer chains fit, down to one.
     hashing : {"random", "bits"}, default="random"
         Subsampling matrices: independent uniformly random invertible GF(2)
         matrices, or cyclic windows of ``b`` index bits (the deterministic
@@ -391,7 +404,8 @@ def sparse_wht(
         ``n_iter`` (peeling rounds), ``converged`` (every bin explained at the
         end: no multi-ton or unpeeled single-ton left), ``status`` (0
         converged, 1 round limit reached while still peeling, 3 peeling
-        stalled with unexplained bins), ``message``, ``residual_norm`` (RMS
+        stalled with unexplained bins, or a blind decode whose noise level
+        cannot be trusted), ``message``, ``residual_norm`` (RMS
         over the observations of the bin residual, in the coefficients'
         normalisation; noise level when all is explained) and ``history``
         (``peeled``: single-tons peeled per round; ``noise_var``: the
@@ -518,8 +532,10 @@ def sparse_wht(
     G, kmap = _stage_matrices(n, b, C, hashing, int(seeds[0]))
     mcols = G[:, :b].copy()
     # idx[c, p, l] = M_c l ^ d_{c,p}
-    dmasks, idx = sample_plan(G, b, n_chains, noiseless, int(seeds[1]))
+    dmasks, idx = sample_plan(G, kmap, b, n_chains, noiseless, int(seeds[1]))
     D = n - b + 1
+    # chains whose delays would re-read the samples of another are not drawn
+    n_chains = dmasks.shape[1] // D
     blind = snr_db is None and method == "spright"
     # blind SPRIGHT with its default chains reads one chain first: if the bins
     # are clean to the rounding level, one chain decodes (the noiseless design
@@ -602,7 +618,16 @@ def sparse_wht(
     else:
         status, converged = 0, True
         message = f"all {C * B} bins explained by {support.size} coefficients"
-        if blind and noise_var > floor:
+        if blind and noise_var > floor and P < BLIND_MIN_OBS:
+            # a single-ton fits so few observations (almost) exactly: noise
+            # cannot be told from coefficients without knowing its level
+            status, converged = 3, False
+            message = (
+                f"only {P} observation(s) per bin ({B} bins leave {n - b} delay "
+                "bits): the noise level cannot be checked blindly and noise "
+                "may pass for coefficients; pass snr_db, or fewer bins"
+            )
+        elif blind and noise_var > floor:
             doubt = _blind_estimate_doubt(
                 U, P, floor, noise_var, is_complex, kmap, dm, n_chains, b
             )
