@@ -207,7 +207,22 @@ class Prox:
         return f"{type(self).__name__}(lam={self.lam!r})"
 
 
-class L1(Prox):
+class _GaugePenalty(Prox):
+    """``lam`` times a norm-like gauge: the conjugate is the indicator of the
+    dual ball ``{z : dual_norm(z) <= lam}``, so the dual point is ``z`` scaled
+    into the ball and ``g^*(s z) = 0``. Subclasses give :meth:`dual_norm`."""
+
+    def dual_scale(self, z):
+        dn = np.atleast_1d(self.dual_norm(z))
+        s = _scale_from_dual_norm(dn, self.lam)
+        return s, np.zeros_like(s)
+
+    @property
+    def has_dual(self) -> bool:
+        return self.lam > 0
+
+
+class L1(_GaugePenalty):
     """``g(x) = lam * ||x||_1`` (modulus for complex entries); soft threshold.
 
     Parameters
@@ -244,17 +259,8 @@ class L1(Prox):
         )
         return _out(dn, was1d)
 
-    def dual_scale(self, z):
-        dn = np.atleast_1d(self.dual_norm(z))
-        s = _scale_from_dual_norm(dn, self.lam)
-        return s, np.zeros_like(s)
 
-    @property
-    def has_dual(self) -> bool:
-        return self.lam > 0
-
-
-class WeightedL1(Prox):
+class WeightedL1(_GaugePenalty):
     """``g(x) = lam * sum_i w_i |x_i|`` with non-negative per-coefficient weights.
 
     Parameters
@@ -308,11 +314,6 @@ class WeightedL1(Prox):
             dn[(a[~pos] > 0).any(axis=0)] = np.inf
         return _out(dn, was1d)
 
-    def dual_scale(self, z):
-        dn = np.atleast_1d(self.dual_norm(z))
-        s = _scale_from_dual_norm(dn, self.lam)
-        return s, np.zeros_like(s)
-
     @property
     def has_dual(self) -> bool:
         return self.lam > 0 and bool(np.all(self.weights > 0))
@@ -358,7 +359,7 @@ class L0(Prox):
         return _out(self.lam * np.count_nonzero(x2, axis=0).astype(np.float64), was1d)
 
 
-class GroupL1(Prox):
+class GroupL1(_GaugePenalty):
     """Group lasso ``g(x) = lam * sum_g w_g ||x_g||_2`` over a partition.
 
     Parameters
@@ -448,11 +449,6 @@ class GroupL1(Prox):
             dn[(nr[~pos] > 0).any(axis=0)] = np.inf
         return _out(dn, was1d)
 
-    def dual_scale(self, z):
-        dn = np.atleast_1d(self.dual_norm(z))
-        s = _scale_from_dual_norm(dn, self.lam)
-        return s, np.zeros_like(s)
-
     @property
     def has_dual(self) -> bool:
         return self.lam > 0 and bool(np.all(self.weights > 0))
@@ -505,7 +501,7 @@ def _parse_groups(groups: Any) -> tuple[np.ndarray, np.ndarray, int]:
     return np.ascontiguousarray(perm), gptr, n
 
 
-class NonNegL1(Prox):
+class NonNegL1(_GaugePenalty):
     """``g(x) = lam * sum_i x_i`` plus the constraint ``x >= 0`` (real only).
 
     Parameters
@@ -544,15 +540,6 @@ class NonNegL1(Prox):
         z2, was1d = _as2d(z)
         dn = np.maximum(z2.real.max(axis=0), 0.0).astype(np.float64)
         return _out(dn, was1d)
-
-    def dual_scale(self, z):
-        dn = np.atleast_1d(self.dual_norm(z))
-        s = _scale_from_dual_norm(dn, self.lam)
-        return s, np.zeros_like(s)
-
-    @property
-    def has_dual(self) -> bool:
-        return self.lam > 0
 
 
 class ElasticNet(Prox):

@@ -158,6 +158,28 @@ def _radix4(a, base, h, width):
 
 
 @njit(cache=True, inline="always")
+def _h8(x0, x1, x2, x3, x4, x5, x6, x7):
+    """Three butterfly stages on 8 values held in registers (radix-8)."""
+    y0 = x0 + x1
+    y1 = x0 - x1
+    y2 = x2 + x3
+    y3 = x2 - x3
+    y4 = x4 + x5
+    y5 = x4 - x5
+    y6 = x6 + x7
+    y7 = x6 - x7
+    z0 = y0 + y2
+    z1 = y1 + y3
+    z2 = y0 - y2
+    z3 = y1 - y3
+    z4 = y4 + y6
+    z5 = y5 + y7
+    z6 = y4 - y6
+    z7 = y5 - y7
+    return (z0 + z4, z1 + z5, z2 + z6, z3 + z7, z0 - z4, z1 - z5, z2 - z6, z3 - z7)
+
+
+@njit(cache=True, inline="always")
 def _radix8(a, base, h, width):
     r0 = a[base : base + width]
     r1 = a[base + h : base + h + width]
@@ -168,200 +190,51 @@ def _radix8(a, base, h, width):
     r6 = a[base + 6 * h : base + 6 * h + width]
     r7 = a[base + 7 * h : base + 7 * h + width]
     for c in range(width):
-        x0 = r0[c]
-        x1 = r1[c]
-        x2 = r2[c]
-        x3 = r3[c]
-        x4 = r4[c]
-        x5 = r5[c]
-        x6 = r6[c]
-        x7 = r7[c]
-        y0 = x0 + x1
-        y1 = x0 - x1
-        y2 = x2 + x3
-        y3 = x2 - x3
-        y4 = x4 + x5
-        y5 = x4 - x5
-        y6 = x6 + x7
-        y7 = x6 - x7
-        z0 = y0 + y2
-        z1 = y1 + y3
-        z2 = y0 - y2
-        z3 = y1 - y3
-        z4 = y4 + y6
-        z5 = y5 + y7
-        z6 = y4 - y6
-        z7 = y5 - y7
-        r0[c] = z0 + z4
-        r1[c] = z1 + z5
-        r2[c] = z2 + z6
-        r3[c] = z3 + z7
-        r4[c] = z0 - z4
-        r5[c] = z1 - z5
-        r6[c] = z2 - z6
-        r7[c] = z3 - z7
+        r0[c], r1[c], r2[c], r3[c], r4[c], r5[c], r6[c], r7[c] = _h8(
+            r0[c], r1[c], r2[c], r3[c], r4[c], r5[c], r6[c], r7[c]
+        )
+
+
+@njit(cache=True, inline="always")
+def _sweep3(b, s):
+    """Stages of span ``s, 2s, 4s`` on a contiguous view whose length is a
+    multiple of ``8 s``: radix-8 on ``b[i], b[i + s], ..., b[i + 7 s]``.
+    Called with a literal ``s`` (inlined), so LLVM sees the strides."""
+    for g in range(b.size // (8 * s)):
+        for c in range(s):
+            i = 8 * s * g + c
+            (
+                b[i], b[i + s], b[i + 2 * s], b[i + 3 * s],
+                b[i + 4 * s], b[i + 5 * s], b[i + 6 * s], b[i + 7 * s],
+            ) = _h8(
+                b[i], b[i + s], b[i + 2 * s], b[i + 3 * s],
+                b[i + 4 * s], b[i + 5 * s], b[i + 6 * s], b[i + 7 * s],
+            )  # fmt: skip
 
 
 @njit(cache=True)
 def _low3_unit(b):
     """Stages of span 1, 2, 4 on a contiguous view (length a multiple of 8)."""
-    for g in range(b.size // 8):
-        i = 8 * g
-        x0 = b[i]
-        x1 = b[i + 1]
-        x2 = b[i + 2]
-        x3 = b[i + 3]
-        x4 = b[i + 4]
-        x5 = b[i + 5]
-        x6 = b[i + 6]
-        x7 = b[i + 7]
-        y0 = x0 + x1
-        y1 = x0 - x1
-        y2 = x2 + x3
-        y3 = x2 - x3
-        y4 = x4 + x5
-        y5 = x4 - x5
-        y6 = x6 + x7
-        y7 = x6 - x7
-        z0 = y0 + y2
-        z1 = y1 + y3
-        z2 = y0 - y2
-        z3 = y1 - y3
-        z4 = y4 + y6
-        z5 = y5 + y7
-        z6 = y4 - y6
-        z7 = y5 - y7
-        b[i] = z0 + z4
-        b[i + 1] = z1 + z5
-        b[i + 2] = z2 + z6
-        b[i + 3] = z3 + z7
-        b[i + 4] = z0 - z4
-        b[i + 5] = z1 - z5
-        b[i + 6] = z2 - z6
-        b[i + 7] = z3 - z7
+    _sweep3(b, 1)
 
 
 @njit(cache=True)
 def _low3_pair(b):
     """Stages of span 2, 4, 8 on a contiguous view (interleaved complex data)."""
-    for g in range(b.size // 16):
-        for c in range(2):
-            i = 16 * g + c
-            x0 = b[i]
-            x1 = b[i + 2]
-            x2 = b[i + 4]
-            x3 = b[i + 6]
-            x4 = b[i + 8]
-            x5 = b[i + 10]
-            x6 = b[i + 12]
-            x7 = b[i + 14]
-            y0 = x0 + x1
-            y1 = x0 - x1
-            y2 = x2 + x3
-            y3 = x2 - x3
-            y4 = x4 + x5
-            y5 = x4 - x5
-            y6 = x6 + x7
-            y7 = x6 - x7
-            z0 = y0 + y2
-            z1 = y1 + y3
-            z2 = y0 - y2
-            z3 = y1 - y3
-            z4 = y4 + y6
-            z5 = y5 + y7
-            z6 = y4 - y6
-            z7 = y5 - y7
-            b[i] = z0 + z4
-            b[i + 2] = z1 + z5
-            b[i + 4] = z2 + z6
-            b[i + 6] = z3 + z7
-            b[i + 8] = z0 - z4
-            b[i + 10] = z1 - z5
-            b[i + 12] = z2 - z6
-            b[i + 14] = z3 - z7
+    _sweep3(b, 2)
 
 
 @njit(cache=True)
 def _mid3_unit(b):
     """Stages of span 8, 16, 32 on contiguous groups of 64 (real data)."""
-    for g in range(b.size // 64):
-        base = 64 * g
-        for c in range(8):
-            i = base + c
-            x0 = b[i]
-            x1 = b[i + 8]
-            x2 = b[i + 16]
-            x3 = b[i + 24]
-            x4 = b[i + 32]
-            x5 = b[i + 40]
-            x6 = b[i + 48]
-            x7 = b[i + 56]
-            y0 = x0 + x1
-            y1 = x0 - x1
-            y2 = x2 + x3
-            y3 = x2 - x3
-            y4 = x4 + x5
-            y5 = x4 - x5
-            y6 = x6 + x7
-            y7 = x6 - x7
-            z0 = y0 + y2
-            z1 = y1 + y3
-            z2 = y0 - y2
-            z3 = y1 - y3
-            z4 = y4 + y6
-            z5 = y5 + y7
-            z6 = y4 - y6
-            z7 = y5 - y7
-            b[i] = z0 + z4
-            b[i + 8] = z1 + z5
-            b[i + 16] = z2 + z6
-            b[i + 24] = z3 + z7
-            b[i + 32] = z0 - z4
-            b[i + 40] = z1 - z5
-            b[i + 48] = z2 - z6
-            b[i + 56] = z3 - z7
+    _sweep3(b, 8)
 
 
 @njit(cache=True)
 def _mid3_pair(b):
     """Stages of span 16, 32, 64 on contiguous groups of 128 (interleaved
     complex data)."""
-    for g in range(b.size // 128):
-        base = 128 * g
-        for c in range(16):
-            i = base + c
-            x0 = b[i]
-            x1 = b[i + 16]
-            x2 = b[i + 32]
-            x3 = b[i + 48]
-            x4 = b[i + 64]
-            x5 = b[i + 80]
-            x6 = b[i + 96]
-            x7 = b[i + 112]
-            y0 = x0 + x1
-            y1 = x0 - x1
-            y2 = x2 + x3
-            y3 = x2 - x3
-            y4 = x4 + x5
-            y5 = x4 - x5
-            y6 = x6 + x7
-            y7 = x6 - x7
-            z0 = y0 + y2
-            z1 = y1 + y3
-            z2 = y0 - y2
-            z3 = y1 - y3
-            z4 = y4 + y6
-            z5 = y5 + y7
-            z6 = y4 - y6
-            z7 = y5 - y7
-            b[i] = z0 + z4
-            b[i + 16] = z1 + z5
-            b[i + 32] = z2 + z6
-            b[i + 48] = z3 + z7
-            b[i + 64] = z0 - z4
-            b[i + 80] = z1 - z5
-            b[i + 96] = z2 - z6
-            b[i + 112] = z3 - z7
+    _sweep3(b, 16)
 
 
 @njit(cache=True)

@@ -25,7 +25,7 @@ from ..kernels.sparse_wht import (
     random_gl2,
     sample_plan,
 )
-from ..kernels.wht import ORDERINGS
+from ..kernels.wht import ORDERINGS, _bit_reverse
 
 __all__ = ["density_evolution_threshold", "sparse_wht"]
 
@@ -70,18 +70,11 @@ def _stage_matrices(n, b, n_stages, hashing, seed):
 # ---------------------------------------------------------------------------
 
 
-def _bitrev(k, n):
-    out = np.zeros_like(k)
-    for t in range(n):
-        out |= ((k >> t) & 1) << (n - 1 - t)
-    return out
-
-
 def _natural_to_ordered(k, n, ordering):
     """Index ``s`` of natural row ``k`` in ``ordering`` (inverse permutation)."""
     if ordering == "natural":
         return k
-    r = _bitrev(k, n)
+    r = _bit_reverse(k, n)
     if ordering == "dyadic":
         return r
     # sequency: k = bitrev(gray(s)) -> s = gray^{-1}(bitrev(k)) (prefix xor)
