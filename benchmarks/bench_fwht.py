@@ -158,7 +158,9 @@ def passes(repeats=15):
             f"fwht(overwrite_x=True) {b['overwrite']:.1f} ms "
             f"({b['overwrite'] / b['copyto']:.2f} copyto passes), fwht "
             f"{b['fwht']:.1f} ms ({b['fwht'] / b['copyto']:.2f} copyto, "
-            f"{b['fwht'] / b['copy']:.2f} np.copy passes)"
+            f"{b['fwht'] / b['copy']:.2f} np.copy passes); fresh pages of a "
+            f"new result: np.copy - np.copyto {b['copy'] - b['copyto']:.1f} ms, "
+            f"fwht - fwht(overwrite_x=True) {b['fwht'] - b['overwrite']:.1f} ms"
         )
     return lines
 

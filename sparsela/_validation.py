@@ -6,6 +6,7 @@ Below the boundary, code trusts its inputs.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -158,7 +159,9 @@ def check_scalar(
     """
     if isinstance(value, bool) or not isinstance(value, kind):
         raise TypeError(f"{name} must be a {_kind_name(kind)}, got {value!r}")
-    if isinstance(value, numbers.Real) and not np.isfinite(value):
+    # integers are finite (and math.isfinite would overflow on huge ones)
+    real = isinstance(value, numbers.Real)
+    if real and not isinstance(value, numbers.Integral) and not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     if min_val is not None:
         bad = value < min_val if include_min else value <= min_val

@@ -117,3 +117,20 @@ def test_reference_matches_dense_hadamard(rng):
 
     x = rng.standard_normal((16, 3))
     np.testing.assert_allclose(fwht_reference(x, 0), hadamard(16) @ x, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64])
+def test_fused_copy_and_prefetch_across_rows(rng, dtype):
+    # many rows of few blocks each: the next block of a work item is often in the
+    # next row, and the last one has none; out of place the first sweep reads x
+    x = random_array(rng, (7, 1 << 13), dtype)
+    keep = x.copy()
+    ref = fwht_reference(x, 1)
+    for parallel in (False, True):
+        y = np.empty_like(x)
+        view = (lambda a: a.view(a.real.dtype)) if x.dtype.kind == "c" else np.asarray
+        src, dst = view(x), view(y)
+        q = 2 if x.dtype.kind == "c" else 1
+        wht._run(src, dst, q, 13, 1.0, True, parallel)
+        np.testing.assert_allclose(y, ref, rtol=tol(dtype), atol=tol(dtype) * 10)
+        np.testing.assert_array_equal(x, keep)

@@ -37,6 +37,7 @@ from numba import njit
 from numba import types as nbtypes
 from numba.typed import Dict
 
+from ._llvm import popcount
 from .wht import BLOCK_BYTES, TILE_BYTES, TILE_STAGES, _fwht_rows_serial
 
 __all__ = [
@@ -61,13 +62,7 @@ MULTI_TON = 2
 
 @njit(cache=True, inline="always")
 def _parity(x):
-    x ^= x >> 32
-    x ^= x >> 16
-    x ^= x >> 8
-    x ^= x >> 4
-    x ^= x >> 2
-    x ^= x >> 1
-    return x & 1
+    return popcount(x) & 1
 
 
 @njit(cache=True, inline="always")
@@ -342,12 +337,11 @@ def _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin, sig):
             u0 = U[c, j, p0]
             u1 = U[c, j, p0 + 1 + i]
             acc += u0.real * u1.real + u0.imag * u1.imag
-        if acc < 0.0:
-            v |= 1 << (b + i)
+        v |= np.int64(acc < 0.0) << (b + i)
+    # branch-free: the bits of v are random, branches on them mispredict
     k = 0
     for t in range(n):
-        if (v >> t) & 1:
-            k ^= kmap[c, t]
+        k ^= kmap[c, t] & -((v >> t) & 1)
     _signature(dmasks, c, k, n_chains, D, sig)
     a = zero
     for p in range(P):

@@ -26,7 +26,9 @@ flat rows".
 
 1. *Block pass.* The low stages whose span fits a block of
    :data:`BLOCK_BYTES` are all done on one cache-resident contiguous block
-   before moving on (the copy from the input, when out of place, is fused in).
+   before moving on. The copy from the input, when out of place, is fused into
+   the first sweep, and each block prefetches the next one while it is being
+   transformed, so memory traffic overlaps the arithmetic.
 2. *Tile passes.* The remaining high stages are grouped :data:`TILE_STAGES`
    at a time: a tile of ``2**r`` rows ``s`` apart (``s`` the group's lowest
    span) and :data:`TILE_BYTES` contiguous columns is loaded once and all
@@ -44,6 +46,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._backend import get_namespace, is_cupy_array
+from ._llvm import prefetch
 
 __all__ = [
     "BLOCK_BYTES",
@@ -212,16 +215,40 @@ def _sweep3(b, s):
             )  # fmt: skip
 
 
-@njit(cache=True)
-def _low3_unit(b):
-    """Stages of span 1, 2, 4 on a contiguous view (length a multiple of 8)."""
-    _sweep3(b, 1)
+@njit(cache=True, inline="always")
+def _sweep3_from(src, b, s, pf, pf_start, do_pf):
+    """:func:`_sweep3` reading from ``src`` (``b`` itself, or the input when out
+    of place: the copy is fused into the first sweep). With ``do_pf``, each
+    group of ``8 s`` values also prefetches its counterpart ``pf[pf_start + i]``
+    in the next block, so that block streams in from main memory while this
+    one is being transformed in cache."""
+    for g in range(b.size // (8 * s)):
+        for c in range(s):
+            i = 8 * s * g + c
+            if do_pf and c == 0:
+                prefetch(pf, pf_start + i)
+                prefetch(pf, pf_start + i + 8 * s - 1)
+            (
+                b[i], b[i + s], b[i + 2 * s], b[i + 3 * s],
+                b[i + 4 * s], b[i + 5 * s], b[i + 6 * s], b[i + 7 * s],
+            ) = _h8(
+                src[i], src[i + s], src[i + 2 * s], src[i + 3 * s],
+                src[i + 4 * s], src[i + 5 * s], src[i + 6 * s], src[i + 7 * s],
+            )  # fmt: skip
 
 
 @njit(cache=True)
-def _low3_pair(b):
-    """Stages of span 2, 4, 8 on a contiguous view (interleaved complex data)."""
-    _sweep3(b, 2)
+def _low3_unit(src, b, pf, pf_start, do_pf):
+    """Stages of span 1, 2, 4 on a contiguous view (length a multiple of 8),
+    reading from ``src`` (``b`` itself when in place)."""
+    _sweep3_from(src, b, 1, pf, pf_start, do_pf)
+
+
+@njit(cache=True)
+def _low3_pair(src, b, pf, pf_start, do_pf):
+    """Stages of span 2, 4, 8 on a contiguous view (interleaved complex data),
+    reading from ``src`` (``b`` itself when in place)."""
+    _sweep3_from(src, b, 2, pf, pf_start, do_pf)
 
 
 @njit(cache=True)
@@ -278,14 +305,16 @@ def _block_item(src, dst, t, nb, bs, q, m, copy_in, scale, do_scale):
     p = t // nb
     start = (t - p * nb) * bs
     d = dst[p, start : start + bs]
-    if copy_in:
-        s = src[p, start : start + bs]
-        for i in range(bs):
-            d[i] = s[i]
+    s = src[p, start : start + bs] if copy_in else d
+    # the next work item (the same thread's next block under prange's static
+    # chunks) starts at flat offset (t + 1) * bs, as every row holds nb blocks
+    flat = src.reshape(src.size)
+    pf_start = (t + 1) * bs
+    do_pf = pf_start + bs <= flat.size
     done = 0
     width = q
     if q == 1 and m >= 3:
-        _low3_unit(d)
+        _low3_unit(s, d, flat, pf_start, do_pf)
         done = 3
         width = 8
         if m >= 6:
@@ -293,13 +322,16 @@ def _block_item(src, dst, t, nb, bs, q, m, copy_in, scale, do_scale):
             done = 6
             width = 64
     elif q == 2 and m >= 3:
-        _low3_pair(d)
+        _low3_pair(s, d, flat, pf_start, do_pf)
         done = 3
         width = 16
         if m >= 6:
             _mid3_pair(d)
             done = 6
             width = 128
+    elif copy_in:
+        for i in range(bs):
+            d[i] = s[i]
     _stage_rounds(d, 0, width, m - done, width)
     if do_scale:
         for i in range(bs):
