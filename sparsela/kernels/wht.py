@@ -199,26 +199,12 @@ def _radix8(a, base, h, width):
 
 
 @njit(cache=True, inline="always")
-def _sweep3(b, s):
-    """Stages of span ``s, 2s, 4s`` on a contiguous view whose length is a
-    multiple of ``8 s``: radix-8 on ``b[i], b[i + s], ..., b[i + 7 s]``.
-    Called with a literal ``s`` (inlined), so LLVM sees the strides."""
-    for g in range(b.size // (8 * s)):
-        for c in range(s):
-            i = 8 * s * g + c
-            (
-                b[i], b[i + s], b[i + 2 * s], b[i + 3 * s],
-                b[i + 4 * s], b[i + 5 * s], b[i + 6 * s], b[i + 7 * s],
-            ) = _h8(
-                b[i], b[i + s], b[i + 2 * s], b[i + 3 * s],
-                b[i + 4 * s], b[i + 5 * s], b[i + 6 * s], b[i + 7 * s],
-            )  # fmt: skip
-
-
-@njit(cache=True, inline="always")
-def _sweep3_from(src, b, s, pf, pf_start, do_pf):
-    """:func:`_sweep3` reading from ``src`` (``b`` itself, or the input when out
-    of place: the copy is fused into the first sweep). With ``do_pf``, each
+def _sweep3(src, b, s, pf, pf_start, do_pf):
+    """Stages of span ``s, 2s, 4s`` on a contiguous view ``b`` whose length is a
+    multiple of ``8 s`` (radix-8 on ``b[i], b[i + s], ..., b[i + 7 s]``),
+    reading from ``src``: ``b`` itself, or the input when out of place (the
+    copy is fused into the first sweep). Called with a literal ``s``
+    (inlined), so LLVM sees the strides. With ``do_pf``, each
     group of ``8 s`` values also prefetches its counterpart ``pf[pf_start + i]``
     in the next block, so that block streams in from main memory while this
     one is being transformed in cache."""
@@ -241,27 +227,27 @@ def _sweep3_from(src, b, s, pf, pf_start, do_pf):
 def _low3_unit(src, b, pf, pf_start, do_pf):
     """Stages of span 1, 2, 4 on a contiguous view (length a multiple of 8),
     reading from ``src`` (``b`` itself when in place)."""
-    _sweep3_from(src, b, 1, pf, pf_start, do_pf)
+    _sweep3(src, b, 1, pf, pf_start, do_pf)
 
 
 @njit(cache=True)
 def _low3_pair(src, b, pf, pf_start, do_pf):
     """Stages of span 2, 4, 8 on a contiguous view (interleaved complex data),
     reading from ``src`` (``b`` itself when in place)."""
-    _sweep3_from(src, b, 2, pf, pf_start, do_pf)
+    _sweep3(src, b, 2, pf, pf_start, do_pf)
 
 
 @njit(cache=True)
 def _mid3_unit(b):
     """Stages of span 8, 16, 32 on contiguous groups of 64 (real data)."""
-    _sweep3(b, 8)
+    _sweep3(b, b, 8, b, 0, False)
 
 
 @njit(cache=True)
 def _mid3_pair(b):
     """Stages of span 16, 32, 64 on contiguous groups of 128 (interleaved
     complex data)."""
-    _sweep3(b, 16)
+    _sweep3(b, b, 16, b, 0, False)
 
 
 @njit(cache=True)
