@@ -38,7 +38,7 @@ from numba import types as nbtypes
 from numba.typed import Dict
 
 from ._llvm import popcount
-from .wht import BLOCK_BYTES, TILE_BYTES, TILE_STAGES, _fwht_rows_serial
+from .wht import _driver_sizes, _fwht_rows_serial
 
 __all__ = [
     "ZERO_TON",
@@ -196,12 +196,7 @@ def sample_plan(G, kmap, b, n_chains, noiseless, seed):
                 t = _coset(kmap, c, b, r)
                 ok = True
                 for q in range(got):  # radius-1 balls must not meet
-                    x = t ^ cosets[q]
-                    w = 0
-                    while x:
-                        x &= x - 1
-                        w += 1
-                    if w < 3:
+                    if popcount(t ^ cosets[q]) < 3:
                         ok = False
                         break
                 if ok:
@@ -223,10 +218,7 @@ def sample_plan(G, kmap, b, n_chains, noiseless, seed):
         base[0] = 0
         for ell in range(1, B):
             low = ell & -ell
-            t = 0
-            while (low >> t) != 1:
-                t += 1
-            base[ell] = base[ell ^ low] ^ G[c, t]
+            base[ell] = base[ell ^ low] ^ G[c, popcount(low - 1)]
         for p in range(P):
             d = dmasks[c, p]
             for ell in range(B):
@@ -243,12 +235,9 @@ def bin_observations(vals, P, scale, work):
     """
     C, _, B = vals.shape
     U = np.empty((C, B, P), dtype=work)
-    itemsize = 8  # the kernel sees float64 (complex: interleaved pairs)
-    _bin_observations(
-        vals, U, 2 if U.dtype.kind == "c" else 1, float(scale),
-        max(BLOCK_BYTES // itemsize, 8), max(TILE_BYTES // itemsize, 8),
-        TILE_STAGES,
-    )  # fmt: skip
+    # the kernel sees float64 (complex: interleaved pairs)
+    q = 2 if U.dtype.kind == "c" else 1
+    _bin_observations(vals, U, q, float(scale), *_driver_sizes(8))
     return U
 
 

@@ -4,10 +4,13 @@ Public entry points for the rest of the package:
 
 * :func:`fwht_along_axis` ``(x, axis, normalized, ordering)`` returns a **new
   array** holding the Walsh-Hadamard transform of ``x`` along ``axis``
-  (``x`` is never modified). It is what :func:`sparsela.fwht` and the
+  (``x`` is modified only with ``overwrite=True``, see :func:`can_overwrite`).
+  It is what :func:`sparsela.fwht` and the
   :class:`~sparsela.operators.WalshHadamard` operator call.
 * :func:`ordering_permutation` ``(n_bits, ordering)``: ``perm`` such that row
   ``s`` of the ordered transform is row ``perm[s]`` of the natural one.
+* :func:`can_overwrite` ``(x)``: whether ``overwrite=True`` transforms ``x`` in
+  its own memory.
 * :func:`fwht_rows_inplace`: the raw Numba driver on a C-contiguous 2-D float
   array, usable from other kernels.
 
@@ -53,6 +56,7 @@ __all__ = [
     "ORDERINGS",
     "TILE_BYTES",
     "TILE_STAGES",
+    "can_overwrite",
     "fwht_along_axis",
     "fwht_rows_inplace",
     "fwht_xp",
@@ -424,15 +428,18 @@ def _fwht_rows_parallel(
         span = span << r
 
 
+def _driver_sizes(itemsize):
+    """``(block_elems, tile_w, max_group)`` of the row drivers for items of
+    ``itemsize`` bytes (read from the module constants at call time)."""
+    return max(BLOCK_BYTES // itemsize, 8), max(TILE_BYTES // itemsize, 8), TILE_STAGES
+
+
 def _run(src, dst, q, n_bits, scale, copy_in, parallel=None):
-    itemsize = dst.itemsize
-    block_elems = max(BLOCK_BYTES // itemsize, 8)
-    tile_w = max(TILE_BYTES // itemsize, 8)
     scale = dst.dtype.type(scale)
     if parallel is None:
         parallel = dst.size >= PARALLEL_MIN_SIZE
     fn = _fwht_rows_parallel if parallel else _fwht_rows_serial
-    fn(src, dst, q, n_bits, scale, block_elems, tile_w, TILE_STAGES, copy_in)
+    fn(src, dst, q, n_bits, scale, *_driver_sizes(dst.itemsize), copy_in)
 
 
 def fwht_rows_inplace(a, q=1, scale=1.0, parallel=None):
@@ -463,6 +470,26 @@ def _work_dtype(dtype):
     if dtype.kind == "f" and dtype.itemsize < 4:
         return np.dtype(np.float32)
     return np.dtype(np.float64)
+
+
+def can_overwrite(x) -> bool:
+    """Whether ``fwht_along_axis(x, overwrite=True)`` computes in the memory of
+    ``x``: a C-contiguous, writeable NumPy array of a working dtype
+    (float32/float64/complex64/complex128, native byte order).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.kernels.wht import can_overwrite
+    >>> can_overwrite(np.zeros(4)), can_overwrite(np.zeros(4, dtype=np.int64))
+    (True, False)
+    """
+    return (
+        isinstance(x, np.ndarray)
+        and x.dtype == _work_dtype(x.dtype)
+        and x.flags.c_contiguous
+        and x.flags.writeable
+    )
 
 
 def fwht_along_axis(x, axis=-1, normalized=False, ordering="natural", overwrite=False):
@@ -510,9 +537,10 @@ def fwht_along_axis(x, axis=-1, normalized=False, ordering="natural", overwrite=
     shape = x.shape
     n = shape[axis]
     n_bits = n.bit_length() - 1
-    work = np.ascontiguousarray(x, dtype=dtype)
-    if work is x and overwrite and x.flags.writeable:
-        out = work  # in place: no allocation, no first-touch page faults
+    in_place = overwrite and can_overwrite(x)
+    work = x if in_place else np.ascontiguousarray(x, dtype=dtype)
+    if in_place:
+        out = work  # no allocation, no first-touch page faults
     elif np.may_share_memory(work, x):
         out = np.empty(shape, dtype=dtype)
     else:

@@ -9,13 +9,9 @@ import numpy as np
 
 from .._backend import get_namespace
 from .._validation import check_array, check_finite, check_scalar
-from ..kernels.wht import ORDERINGS, fwht_along_axis
+from ..kernels.wht import ORDERINGS, can_overwrite, fwht_along_axis
 
 __all__ = ["fwht"]
-
-_INPLACE_DTYPES = tuple(
-    np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128)
-)
 
 
 def _check_x(x: Any) -> Any:
@@ -165,13 +161,7 @@ def fwht(
     if not isinstance(overwrite_x, (bool, np.bool_)):
         raise TypeError(f"overwrite_x must be a bool, got {overwrite_x!r}")
     xp = get_namespace(x)
-    in_place = (
-        bool(overwrite_x)
-        and isinstance(x, np.ndarray)
-        and x.dtype in _INPLACE_DTYPES
-        and x.flags.c_contiguous
-        and x.flags.writeable
-    )
+    in_place = bool(overwrite_x) and can_overwrite(x)
     out = fwht_along_axis(x, axis, bool(normalized), ordering, in_place)
     # row 0 of every ordering is the all-ones row: sum(x), finite iff x is
     # (unless the sum overflows)
