@@ -75,20 +75,21 @@ def rows_matmul(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """
     parts = numba.get_num_threads()
     M = A.shape[0]
-    if parts == 1 or M < 64 * parts or A.size == 0 or B.size == 0:
-        if B.ndim == 2 and B.shape[1] == 1:  # gemv, not a one-column gemm
-            return np.ascontiguousarray((A @ B[:, 0]).reshape(-1, 1))
-        return np.ascontiguousarray(A @ B)
+    if M < 64 * parts or A.size == 0 or B.size == 0:
+        parts = 1
     out = np.empty((M, B.shape[1]), dtype=np.result_type(A, B))
     bounds = [p * M // parts for p in range(parts + 1)]
 
     def block(p):
         r0, r1 = bounds[p], bounds[p + 1]
-        if B.shape[1] == 1:  # a matrix-vector product (gemv)
+        if B.shape[1] == 1:  # a matrix-vector product (gemv, not a gemm)
             np.matmul(A[r0:r1], B[:, 0], out=out[r0:r1, 0])
         else:
             np.matmul(A[r0:r1], B, out=out[r0:r1])
 
-    with _controller().limit(limits=1, user_api="blas"):
-        list(_executor().map(block, range(parts)))
+    if parts == 1:
+        block(0)
+    else:
+        with _controller().limit(limits=1, user_api="blas"):
+            list(_executor().map(block, range(parts)))
     return out
