@@ -18,7 +18,7 @@ import pytest
 import scipy.sparse as sp
 
 from sparsela.formats import BSR, CSR, NM
-from sparsela.kernels import sparse as ks
+from sparsela.kernels.cpu import sparse as ks
 
 try:
     from threadpoolctl import threadpool_limits

@@ -15,7 +15,7 @@ import pytest
 from numba import njit
 
 from sparsela.kernels.reference import fwht_reference
-from sparsela.solvers.fwht import fwht
+from sparsela.transforms.fwht import fwht
 
 
 def numpy_butterfly(x):
@@ -127,7 +127,7 @@ def passes(repeats=15):
     """
     import time
 
-    from sparsela.kernels.wht import fwht_rows_inplace
+    from sparsela.kernels.cpu.wht import fwht_rows_inplace
 
     x = np.random.default_rng(0).standard_normal(1 << 24)
     y = x.copy()

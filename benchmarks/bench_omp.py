@@ -16,7 +16,7 @@ import numba
 import numpy as np
 import pytest
 
-from sparsela.solvers.omp import omp
+from sparsela.solvers.pursuit._omp import omp
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 

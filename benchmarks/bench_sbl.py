@@ -22,8 +22,8 @@ import pytest
 
 from sparsela.datasets import make_kron_problem, make_sparse_problem
 from sparsela.metrics import nmse, nmse_db, support_recovery
-from sparsela.solvers.kron_sbl import kron_sbl
-from sparsela.solvers.sbl import sbl
+from sparsela.solvers.bayes.kron_sbl import kron_sbl
+from sparsela.solvers.bayes.sbl import sbl
 
 sklearn_lm = pytest.importorskip("sklearn.linear_model")
 

@@ -14,7 +14,7 @@ problem, solved four ways with the same stopping rule:
 * FISTA with adaptive restart (O'Donoghue & Candès): the momentum is reset
   when it points uphill, which removes the ripples and makes the decay linear
   once the support is found;
-* the default of :func:`~sparsela.solvers.proximal.fista`: restart plus
+* the default of :func:`~sparsela.solvers.proximal._solvers.fista`: restart plus
   adaptive backtracking, whose steps follow the curvature of ``A`` along the
   (sparse) iterates, which is far below ``||A||_2^2``.
 
@@ -27,7 +27,7 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sparsela.solvers.proximal import fista, ista, lambda_max
+from sparsela.solvers.proximal._solvers import fista, ista, lambda_max
 
 FAST = os.environ.get("SPARSELA_FAST_EXAMPLES", "0") == "1"
 rng = np.random.default_rng(0)

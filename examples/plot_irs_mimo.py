@@ -34,8 +34,8 @@ import numpy as np
 import scipy.linalg
 
 from sparsela.datasets import irs_mimo_channel
-from sparsela.solvers.kron_sbl import kron_sbl
-from sparsela.solvers.sbl import sbl
+from sparsela.solvers.bayes.kron_sbl import kron_sbl
+from sparsela.solvers.bayes.sbl import sbl
 
 FAST = os.environ.get("SPARSELA_FAST_EXAMPLES") == "1"
 N_TRIALS = 1 if FAST else 50

@@ -30,11 +30,11 @@ import numpy as np
 
 from sparsela.datasets import make_kron_problem
 from sparsela.metrics import nmse, support_recovery
-from sparsela.solvers.kron_sbl import kron_sbl
-from sparsela.solvers.sbl import sbl
+from sparsela.solvers.bayes.kron_sbl import kron_sbl
+from sparsela.solvers.bayes.sbl import sbl
 
 try:
-    from sparsela.solvers.omp import omp
+    from sparsela.solvers.pursuit._omp import omp
 
     def run_omp(H, y, n_max, tol):
         return omp(H, y, n_nonzero=n_max, tol=tol).x

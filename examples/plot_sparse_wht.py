@@ -24,8 +24,8 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sparsela.solvers.fwht import fwht
-from sparsela.solvers.sparse_wht import sparse_wht
+from sparsela.transforms.fwht import fwht
+from sparsela.transforms.sparse_wht import sparse_wht
 
 FAST = os.environ.get("SPARSELA_FAST_EXAMPLES", "0") == "1"
 SAVE = os.environ.get("SPARSELA_SAVE_FIGURES")

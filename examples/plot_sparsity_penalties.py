@@ -3,7 +3,7 @@ l1, l0 and group sparsity on the same problem
 =============================================
 
 One block-sparse signal, one set of Gaussian measurements, three penalties
-solved by :func:`~sparsela.solvers.proximal.fista`:
+solved by :func:`~sparsela.solvers.proximal._solvers.fista`:
 
 * the lasso ``lam ||x||_1`` (soft threshold): selects single coefficients and
   shrinks every kept coefficient by the same amount;
@@ -26,7 +26,7 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sparsela.solvers.proximal import fista, lambda_max
+from sparsela.solvers.proximal._solvers import fista, lambda_max
 
 FAST = os.environ.get("SPARSELA_FAST_EXAMPLES", "0") == "1"
 rng = np.random.default_rng(1)

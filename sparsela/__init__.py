@@ -33,12 +33,10 @@ from .operators import (
     WalshHadamard,
     aslinearoperator,
 )
-from .solvers.fwht import fwht
-from .solvers.kron_sbl import kron_sbl
-from .solvers.omp import mp, omp
+from .transforms import fwht, sparse_wht
+from .solvers.bayes import kron_sbl, sbl
+from .solvers.pursuit import mp, omp
 from .solvers.proximal import fista, ista, lambda_max
-from .solvers.sbl import sbl
-from .solvers.sparse_wht import sparse_wht
 
 __version__ = "0.1.0.dev0"
 

@@ -11,7 +11,7 @@ and, optionally, ``dual_scale(z)`` which lets the solvers stop on a duality gap
 ``(n, k)`` of coefficient vectors with one step per column, and on complex
 data (the modulus is shrunk, the phase kept) unless it says otherwise.
 
-The thresholds run on the Numba kernels of :mod:`sparsela.kernels.prox`.
+The thresholds run on the Numba kernels of :mod:`sparsela.kernels.cpu.prox`.
 
 Examples
 --------
@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import check_array, check_scalar
-from .kernels import prox as _k
+from .kernels.cpu import prox as _k
 
 __all__ = [
     "L0",

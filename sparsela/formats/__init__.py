@@ -7,7 +7,7 @@ for internal callers). Every format has ``shape``, ``dtype``, ``nnz``,
 ``rmatvec``/``rmatmat`` (``A^H @ y``), ``@`` with dense vectors and matrices
 (both sides), ``.T``, ``.H``, ``conj()`` and the sampled dense-dense product
 ``sddmm(X, Y)``. The products run on the Numba kernels of
-:mod:`sparsela.kernels.sparse`.
+:mod:`sparsela.kernels.cpu.sparse`.
 
 Examples
 --------

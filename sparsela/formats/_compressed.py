@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..kernels import sparse as ks
+from ..kernels.cpu import sparse as ks
 from ._base import (
     SparseFormat,
     as_index,

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import check_positive_int
-from ..kernels import sparse as ks
+from ..kernels.cpu import sparse as ks
 from ._base import (
     SparseFormat,
     check_data,

@@ -162,7 +162,7 @@ def fwht_reference(x, axis=-1, normalized=False, ordering="natural"):
     ``H x`` along ``axis`` (``/ sqrt(N)`` when normalized), rows permuted to
     ``ordering``: sequency row ``s`` is natural row ``bitrev(s ^ (s >> 1))``,
     dyadic row ``s`` is natural row ``bitrev(s)``. Mirrors
-    :func:`sparsela.kernels.wht.fwht_along_axis`.
+    :func:`sparsela.kernels.cpu.wht.fwht_along_axis`.
     """
     x = np.asarray(x)
     dtype = np.result_type(x.dtype, np.float32)
@@ -399,7 +399,7 @@ def residual_stats(AXn, AV, B):
 
 
 def sample_plan_reference(G, b, offsets):
-    """NumPy twin of :func:`sparsela.kernels.sparse_wht.sample_plan` for given
+    """NumPy twin of :func:`sparsela.kernels.cpu.sparse_wht.sample_plan` for given
     chain offsets ``offsets`` ``(C, n_chains)`` (the kernel draws them).
 
     Returns ``dmasks`` ``(C, n_chains * (n - b + 1))`` and ``idx``
@@ -433,7 +433,7 @@ def _parity_ref(v):
 def sparse_wht_peel_reference(
     U, kmap, mcols, dmasks, n_chains, b, tau, verify, max_iter, n_refine
 ):
-    """Plain-Python twin of :func:`sparsela.kernels.sparse_wht.peel`.
+    """Plain-Python twin of :func:`sparsela.kernels.cpu.sparse_wht.peel`.
 
     ``U`` (C, B, P) is copied, not modified. Bin classification: energy test,
     soft chain detector (bit ``i`` set when ``Re sum_q U[r_q] conj(U[r_q ^

@@ -16,7 +16,7 @@ ORDERINGS = ("natural", "sequency", "dyadic")
 
 
 def _kernels():
-    from ..kernels import wht
+    from ..kernels.cpu import wht
 
     return wht
 

@@ -1,6 +1,6 @@
-"""Recovery solvers, one module per family.
+"""Recovery solvers, one subpackage per family.
 
 The public functions are re-exported from :mod:`sparsela` (``sparsela.omp``,
-``sparsela.fista``, ...); the modules here keep their own names, so
-``sparsela.solvers.omp`` is the module and ``sparsela.omp`` the function.
+``sparsela.fista``, ...): ``pursuit`` (omp, mp), ``proximal`` (ista, fista),
+``bayes`` (sbl, kron_sbl).
 """

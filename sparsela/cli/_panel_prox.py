@@ -1,0 +1,57 @@
+"""Panel of ``sparsela demo``: FISTA recovers a sparse signal (lasso)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _demo(ax: Any = None, *, random_state: int = 0) -> str:
+    """Recover an 8-sparse signal from 96 noisy Gaussian measurements by the lasso.
+
+    Solves ``min 1/2 ||A x - y||^2 + lam ||x||_1`` with FISTA at
+    ``lam = 0.05 lam_max`` to a relative duality gap of 1e-8, keeps the
+    coefficients above 5 % of the largest as the support and debiases them by
+    least squares. Draws the planted and recovered
+    coefficients on ``ax`` (a matplotlib Axes; nothing is drawn when ``ax``
+    is None) and returns a one-line summary.
+
+    Examples
+    --------
+    >>> from sparsela.cli._panel_prox import _demo
+    >>> _demo().startswith("lasso n=256, m=96, k=8: support recovered")
+    True
+    """
+    from ..solvers.proximal import fista, lambda_max
+
+    rng = np.random.default_rng(random_state)
+    n, m, k = 256, 96, 8
+    A = rng.standard_normal((m, n)) / np.sqrt(m)
+    x = np.zeros(n)
+    support = np.sort(rng.choice(n, k, replace=False))
+    x[support] = rng.choice([-1.0, 1.0], k) * rng.uniform(1.0, 2.0, k)
+    y = A @ x + 0.01 * rng.standard_normal(m)
+    lam = 0.05 * lambda_max(A, y)
+    res = fista(A, y, lam=lam, tol=1e-8)
+    found = np.flatnonzero(np.abs(res.x) > 0.05 * np.abs(res.x).max())
+    debiased = np.zeros(n)
+    debiased[found] = np.linalg.lstsq(A[:, found], y, rcond=None)[0]
+    rel = np.linalg.norm(debiased - x) / np.linalg.norm(x)
+    ok = np.array_equal(found, support)
+
+    if ax is not None:
+        markers, _, _ = ax.stem(x, linefmt="0.6", markerfmt="o", basefmt=" ")
+        markers.set_markerfacecolor("none")
+        markers.set_markeredgecolor("0.4")
+        markers.set_label("planted")
+        ax.plot(found, res.x[found], "x", color="C3", label="lasso (FISTA)")
+        ax.plot(found, debiased[found], "+", color="C2", label="debiased")
+        ax.set_xlabel("index")
+        ax.set_ylabel("coefficient")
+        ax.legend(fontsize=8, loc="upper right")
+    return (
+        f"lasso n={n}, m={m}, k={k}: support {'recovered' if ok else 'missed'} "
+        f"in {res.n_iter} FISTA iterations (gap {res.gap:.0e}), "
+        f"debiased relative error {rel:.1e}"
+    )

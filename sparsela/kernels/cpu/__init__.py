@@ -1,0 +1,1 @@
+"""Numba CPU kernels on raw arrays (``@njit(cache=True)``), one module a topic."""

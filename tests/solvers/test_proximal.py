@@ -1,0 +1,511 @@
+"""ISTA / FISTA against cvxpy, FISTA theory, batching, operators and bad input."""
+
+import numpy as np
+import pytest
+import scipy.optimize
+import scipy.sparse as sp
+import scipy.sparse.linalg as sla
+from _utils import random_array, tol
+
+from sparsela.operators import (
+    Dense,
+    Kronecker,
+    LinearOperator,
+    Restriction,
+    WalshHadamard,
+    aslinearoperator,
+)
+from sparsela.prox import L1, Prox
+from sparsela.solvers.proximal._solvers import fista, ista, lambda_max
+
+cp = pytest.importorskip("cvxpy")
+
+M, N = 30, 60
+GROUPS = np.arange(N) // 4  # 15 groups of 4
+
+
+def _problem(rng, dtype=np.float64, m=M, n=N, k=None):
+    A = random_array(rng, (m, n), dtype)
+    x = np.zeros(n if k is None else (n, k), dtype=dtype)
+    x[rng.choice(n, 6, replace=False)] = random_array(
+        rng, (6,) if k is None else (6, k), dtype
+    )
+    shape = (m,) if k is None else (m, k)
+    y = A @ x + 0.05 * random_array(rng, shape, dtype)
+    return A, y
+
+
+def _objective(A, y, x, lam, kind, **p):
+    fit = 0.5 * np.linalg.norm(A @ x - y) ** 2
+    if kind == "l1":
+        return fit + lam * np.abs(x).sum()
+    if kind == "weighted_l1":
+        return fit + lam * p["weights"] @ np.abs(x)
+    if kind == "nonneg_l1":
+        return fit + lam * x.sum()
+    if kind == "elastic_net":
+        a = p["l1_ratio"]
+        return fit + lam * (a * np.abs(x).sum() + 0.5 * (1 - a) * x @ x)
+    if kind == "group_l1":
+        gs = [np.flatnonzero(GROUPS == g) for g in range(GROUPS.max() + 1)]
+        return fit + lam * sum(np.sqrt(len(g)) * np.linalg.norm(x[g]) for g in gs)
+    raise AssertionError(kind)
+
+
+def _cvx(A, y, lam, kind, **p):
+    complex_ = np.iscomplexobj(A)
+    x = cp.Variable(A.shape[1], complex=complex_, nonneg=kind == "nonneg_l1")
+    fit = 0.5 * cp.sum_squares(A @ x - y)
+    if kind == "l1":
+        pen = cp.norm1(x)
+    elif kind == "weighted_l1":
+        pen = cp.sum(cp.multiply(p["weights"], cp.abs(x)))
+    elif kind == "nonneg_l1":
+        pen = cp.sum(x)
+    elif kind == "elastic_net":
+        a = p["l1_ratio"]
+        pen = a * cp.norm1(x) + 0.5 * (1 - a) * cp.sum_squares(x)
+    else:
+        gs = [np.flatnonzero(GROUPS == g) for g in range(GROUPS.max() + 1)]
+        pen = sum(np.sqrt(len(g)) * cp.norm(x[g], 2) for g in gs)
+    prob = cp.Problem(cp.Minimize(fit + lam * pen))
+    prob.solve(solver="CLARABEL", tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9)
+    return x.value
+
+
+CASES = [
+    ("l1", {}),
+    ("weighted_l1", {"weights": np.linspace(0.2, 2.0, N)}),
+    ("nonneg_l1", {}),
+    ("elastic_net", {"l1_ratio": 0.4}),
+    ("group_l1", {"groups": GROUPS}),
+]
+
+
+@pytest.mark.parametrize("kind, params", CASES, ids=[c[0] for c in CASES])
+def test_matches_cvxpy(rng, kind, params):
+    A, y = _problem(rng)
+    lam = 0.2 * lambda_max(A, y, penalty=kind, **params)
+    res = fista(A, y, lam=lam, penalty=kind, tol=1e-11, **params)
+    assert res.converged and res.gap <= 1e-11
+    obj = {k: v for k, v in params.items() if k != "groups"}
+    f_ref = _objective(A, y, _cvx(A, y, lam, kind, **obj), lam, kind, **obj)
+    f = _objective(A, y, res.x, lam, kind, **obj)
+    assert f == pytest.approx(res.objective, rel=1e-12)
+    assert abs(f - f_ref) <= 1e-7 * f_ref
+    assert f <= f_ref * (1 + 1e-10)  # never worse than the reference
+    assert np.count_nonzero(res.x) < N  # the penalty is active
+    if kind == "nonneg_l1":
+        assert res.x.min() >= 0
+
+
+def test_complex_lasso_matches_cvxpy(rng):
+    A, y = _problem(rng, np.complex128)
+    lam = 0.2 * lambda_max(A, y)
+    res = fista(A, y, lam=lam, tol=1e-11)
+    f_ref = _objective(A, y, _cvx(A, y, lam, "l1"), lam, "l1")
+    assert res.x.dtype == np.complex128 and res.converged
+    assert abs(res.objective - f_ref) <= 1e-7 * f_ref
+
+
+@pytest.mark.parametrize("backtracking", ["auto", True, False])
+@pytest.mark.parametrize("solver", [ista, fista])
+def test_modes_reach_the_same_optimum(rng, solver, backtracking):
+    A, y = _problem(rng)
+    lam = 0.1 * lambda_max(A, y)
+    ref = fista(A, y, lam=lam, tol=1e-12)
+    res = solver(A, y, lam=lam, backtracking=backtracking, tol=1e-9, max_iter=50000)
+    assert res.converged and res.status == 0
+    assert res.objective == pytest.approx(ref.objective, rel=2e-9)
+    assert res.objective <= ref.objective * (1 + 1e-9)
+    assert len(res.history["objective"]) == res.n_iter == len(res.history["gap"])
+
+
+def test_fista_rate_bound_every_iteration(rng):
+    """``(F_k - F*) (k+1)^2 / (2 L ||x0 - x*||^2) <= 1`` (Beck & Teboulle)."""
+    A = rng.standard_normal((200, 1000))
+    xs = np.zeros(1000)
+    xs[rng.choice(1000, 20, replace=False)] = rng.standard_normal(20)
+    y = A @ xs + 0.01 * rng.standard_normal(200)
+    lam = 0.1 * lambda_max(A, y)
+    star = fista(A, y, lam=lam, tol=1e-14, max_iter=20000)
+    L = np.linalg.norm(A, 2) ** 2
+    res = fista(A, y, lam=lam, step=1.0 / L, backtracking=False, restart=False,
+                tol=0.0, max_iter=400)  # fmt: skip
+    assert res.step == pytest.approx(1.0 / L)  # the step never had to shrink
+    F = np.asarray(res.history["objective"])
+    k = np.arange(1, F.size + 1)
+    ratio = (F - star.objective) * (k + 1) ** 2 / (2 * L * np.sum(star.x**2))
+    assert F.size == 400
+    assert ratio.max() <= 1.0
+    assert ratio.max() > 1e-3  # the bound is not vacuous on this problem
+
+
+def test_restart_never_worse(rng):
+    A = rng.standard_normal((200, 1000))
+    xs = np.zeros(1000)
+    xs[rng.choice(1000, 20, replace=False)] = rng.standard_normal(20)
+    y = A @ xs + 0.01 * rng.standard_normal(200)
+    lam = 0.1 * lambda_max(A, y)
+    L = np.linalg.norm(A, 2) ** 2
+    kw = dict(lam=lam, step=1.0 / L, backtracking=False)
+    for n_iter in (50, 150, 400):
+        plain = fista(A, y, restart=False, tol=0.0, max_iter=n_iter, **kw)
+        for scheme in ("gradient", "function"):
+            rest = fista(A, y, restart=scheme, tol=0.0, max_iter=n_iter, **kw)
+            assert rest.objective <= plain.objective * (1 + 1e-12)
+    # iterations to a 1e-8 gap: restart needs fewer (ALGORITHMS 5.2: never >10 % more)
+    plain = fista(A, y, restart=False, tol=1e-8, **kw)
+    rest = fista(A, y, restart=True, tol=1e-8, **kw)
+    assert rest.converged and plain.converged
+    assert rest.n_iter <= 1.1 * plain.n_iter
+
+
+def test_ista_slower_than_fista(rng):
+    A, y = _problem(rng)
+    lam = 0.05 * lambda_max(A, y)
+    kw = dict(lam=lam, tol=1e-8, backtracking=False, max_iter=100000)
+    assert fista(A, y, **kw).n_iter < ista(A, y, **kw).n_iter
+
+
+@pytest.mark.parametrize(
+    "kind, params", CASES[:2] + CASES[4:], ids=["l1", "weighted_l1", "group_l1"]
+)
+def test_batch_equals_columns(rng, kind, params):
+    A, Y = _problem(rng, k=4)
+    Y[:, 1] *= 1e-3  # very different scales: different steps and iteration counts
+    lam = 0.15 * lambda_max(A, Y[:, 0], penalty=kind, **params)
+    batch = fista(A, Y, lam=lam, penalty=kind, tol=1e-12, **params)
+    assert batch.x.shape == (N, 4) and batch.n_iter.shape == (4,)
+    assert np.all(batch.converged) and np.all(batch.gap <= 1e-12)
+    for j in range(4):
+        solo = fista(A, Y[:, j], lam=lam, penalty=kind, tol=1e-12, **params)
+        assert batch.objective[j] == pytest.approx(solo.objective, rel=1e-11)
+        np.testing.assert_allclose(batch.x[:, j], solo.x, rtol=1e-6, atol=1e-8)
+        assert abs(int(batch.n_iter[j]) - solo.n_iter) <= 2
+        assert batch.residual_norm[j] == pytest.approx(solo.residual_norm, rel=1e-8)
+    assert len(batch.history["gap"]) == batch.n_iter.max()
+    assert batch.history["gap"][-1].shape == (4,)
+
+
+class _CountingDense(LinearOperator):
+    """Dense operator recording the number of columns of every product."""
+
+    def __init__(self, A):
+        super().__init__(A.shape, A.dtype)
+        self.A = A
+        self.widths = []
+
+    def _matmat(self, X):
+        self.widths.append(X.shape[1])
+        return self.A @ X
+
+    def _rmatmat(self, Y):
+        self.widths.append(Y.shape[1])
+        return self.A.conj().T @ Y
+
+    def _matvec(self, x):
+        self.widths.append(1)
+        return self.A @ x
+
+    def _rmatvec(self, y):
+        self.widths.append(1)
+        return self.A.conj().T @ y
+
+
+def test_finished_signals_stop_costing_work(rng):
+    A, Y = _problem(rng, k=3)
+    lam = 0.1 * lambda_max(A, Y[:, 0])
+    Y[:, 1] = 0.0  # solved by x = 0 at iteration 0
+    op = _CountingDense(A)
+    res = fista(op, Y, lam=lam, tol=1e-10, step=1.0 / np.linalg.norm(A, 2) ** 2)
+    assert res.n_iter[1] == 0 and res.converged[1]
+    assert np.all(res.x[:, 1] == 0)
+    assert max(op.widths[2:]) <= 2  # after the first gradient: never the zero signal
+    assert res.n_iter[0] != res.n_iter[2] and min(op.widths) == 1
+
+
+def _kron_problem(rng, dtype):
+    B1, B2 = random_array(rng, (6, 9), dtype), random_array(rng, (5, 8), dtype)
+    x = np.zeros(72, dtype=dtype)
+    x[[3, 40, 41, 70]] = 1.0
+    return Kronecker(B1, B2), np.kron(B1, B2), x
+
+
+@pytest.mark.parametrize(
+    "which", ["kronecker", "hadamard", "csr", "scipy_csr", "scipy_op"]
+)
+def test_operators(rng, dtype, which):
+    dtype = np.dtype(dtype)
+    if which == "kronecker":
+        op, D, x = _kron_problem(rng, dtype)
+    elif which == "hadamard":
+        idx = np.sort(rng.choice(64, 24, replace=False))
+        rdt = np.finfo(dtype).dtype  # structural operators: nominal dtype
+        op = Restriction(64, idx, dtype=rdt) @ WalshHadamard(
+            64, normalized=True, dtype=rdt
+        )
+        D = op.todense().astype(dtype)
+        x = np.zeros(64, dtype=dtype)
+        x[[1, 9, 33]] = 1.0
+    else:
+        S = sp.random(40, 70, density=0.15, random_state=3, format="csr").astype(dtype)
+        D = S.toarray()
+        x = np.zeros(70, dtype=dtype)
+        x[[2, 50]] = 1.0
+        if which == "csr":
+            from sparsela.formats import CSR
+
+            op = CSR.from_scipy(S)
+        elif which == "scipy_csr":
+            op = S
+        else:
+            op = sla.aslinearoperator(S)
+    y = (D @ x).astype(dtype) + 0.01 * random_array(rng, D.shape[0], dtype)
+    lam = 0.1 * lambda_max(D, y)
+    single = dtype in (np.float32, np.complex64)
+    res = fista(op, y, lam=lam, tol=1e-5 if single else 1e-9)
+    wide = np.result_type(dtype, np.float64)
+    ref = fista(D.astype(wide), y.astype(wide), lam=lam, tol=1e-12)
+    assert res.x.dtype == dtype and res.converged
+    rt = 1e-4 if single else 1e-8
+    assert res.objective == pytest.approx(ref.objective, rel=rt)
+
+
+def test_float32_stays_float32(rng, real_dtype):
+    A, y = _problem(rng, real_dtype)
+    lam = 0.1 * float(lambda_max(A, y))
+    res = fista(A, y, lam=lam, tol=1e-5)
+    assert res.x.dtype == real_dtype
+    assert res.converged
+    ref = fista(A.astype(np.float64), y.astype(np.float64), lam=lam, tol=1e-12)
+    assert res.objective == pytest.approx(ref.objective, rel=max(1e-5, tol(real_dtype)))
+
+
+def test_float32_default_tol_terminates(rng):
+    """A 1e-6 gap may be out of float32 reach: the solver says so, does not hang."""
+    A, y = _problem(rng, np.float32, m=80, n=200)
+    res = fista(A, y, lam=0.01 * float(lambda_max(A, y)))
+    assert res.status in (0, 2)
+    assert res.n_iter < 5000
+    assert np.all(np.isfinite(res.x))
+
+
+def test_lambda_max_gives_zero_solution(rng):
+    A, y = _problem(rng)
+    for kind, params in CASES:
+        lmax = lambda_max(A, y, penalty=kind, **params)
+        at = fista(A, y, lam=lmax * (1 + 1e-9), penalty=kind, **params)
+        assert np.all(at.x == 0) and at.n_iter == 0 and at.converged
+        below = fista(A, y, lam=0.9 * lmax, penalty=kind, **params)
+        assert np.any(below.x != 0)
+    np.testing.assert_allclose(lambda_max(A, y), np.abs(A.T @ y).max())
+    Y = np.column_stack([y, 2 * y])
+    np.testing.assert_allclose(lambda_max(A, Y), np.abs(A.T @ Y).max(axis=0))
+
+
+def test_warm_start(rng):
+    A, y = _problem(rng)
+    lam = 0.1 * lambda_max(A, y)
+    res = fista(A, y, lam=lam, tol=1e-10)
+    again = fista(A, y, lam=lam, x0=res.x, step=res.step, tol=1e-10)
+    assert again.n_iter == 0 and again.converged
+    assert again.objective == pytest.approx(res.objective, rel=1e-14)
+
+
+def test_other_penalties(rng):
+    A, y = _problem(rng)
+    # box-constrained least squares: scipy.optimize.lsq_linear is the reference
+    res = fista(A, y, penalty="box", lower=-0.2, upper=0.3, tol=1e-12, max_iter=50000)
+    ref = scipy.optimize.lsq_linear(A, y, bounds=(-0.2, 0.3), tol=1e-14)
+    assert res.converged and res.gap is None
+    assert res.objective == pytest.approx(0.5 * np.sum(ref.fun**2), rel=1e-8)
+    # l0: the result is a fixed point of the hard-thresholding step
+    lam = 0.05 * np.max(np.abs(A.T @ y)) ** 2 / np.linalg.norm(A, 2) ** 2
+    res = fista(A, y, lam=lam, penalty="l0", tol=1e-12, max_iter=20000)
+    step = res.step
+    v = res.x - step * A.T @ (A @ res.x - y)
+    np.testing.assert_allclose(
+        np.where(np.abs(v) > np.sqrt(2 * step * lam), v, 0), res.x, atol=1e-8
+    )
+    assert 0 < np.count_nonzero(res.x) < N
+
+
+def test_custom_penalties(rng):
+    A, y = _problem(rng)
+    lam = 0.1 * lambda_max(A, y)
+    ref = fista(A, y, lam=lam, tol=1e-11)
+    inst = fista(A, y, penalty=L1(lam), tol=1e-11)
+    assert inst.objective == pytest.approx(ref.objective, rel=1e-10)
+
+    class Duck:  # the protocol without subclassing Prox: no gap, relative change
+        def prox(self, v, step):
+            return np.sign(v) * np.maximum(np.abs(v) - step * lam, 0)
+
+        def value(self, x):
+            return lam * np.abs(x).sum(axis=0)
+
+    duck = fista(A, y, penalty=Duck(), tol=1e-12)
+    assert duck.gap is None and duck.converged
+    assert duck.objective == pytest.approx(ref.objective, rel=1e-9)
+    bare = fista(A, y, penalty=Duck().prox, tol=1e-12)
+    np.testing.assert_allclose(bare.x, duck.x, atol=1e-7)
+    assert bare.objective == pytest.approx(0.5 * np.linalg.norm(A @ bare.x - y) ** 2)
+
+    class Ridge(Prox):
+        def prox(self, v, step):
+            return v / (1.0 + np.asarray(step))
+
+        def value(self, x):
+            return 0.5 * (np.abs(x) ** 2).sum(axis=0)
+
+    ridge = fista(A, y, penalty=Ridge(), tol=1e-13, max_iter=20000)
+    np.testing.assert_allclose(
+        ridge.x, np.linalg.solve(A.T @ A + np.eye(N), A.T @ y), atol=1e-6
+    )
+
+
+def test_history_callback_and_status(rng):
+    A, y = _problem(rng)
+    lam = 0.1 * lambda_max(A, y)
+    seen = []
+    res = fista(A, y, lam=lam, tol=1e-10, callback=lambda x: seen.append(x.copy()))
+    assert len(seen) == res.n_iter == len(res.history["time"])
+    np.testing.assert_array_equal(seen[-1], res.x)
+    assert np.all(np.diff(res.history["time"]) >= 0)
+    assert res.history["gap"][-1] == res.gap <= 1e-10
+    assert res.residual_norm == pytest.approx(np.linalg.norm(A @ res.x - y))
+    short = fista(A, y, lam=lam, tol=1e-14, max_iter=3)
+    assert short.status == 1 and not short.converged and short.n_iter == 3
+    assert "max_iter" in short.message
+    stop = fista(A, y, lam=lam, callback=lambda x: True)
+    assert stop.status == 3 and stop.n_iter == 1
+    rel = fista(A, y, lam=lam, penalty="l0", tol=1e-6)
+    assert rel.gap is None and "relative change" in rel.message
+    assert rel.history["rel_change"][-1] <= 1e-6
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        (dict(lam=-0.1), ValueError, "lam"),
+        (dict(lam=np.nan), ValueError, "lam"),
+        (dict(), TypeError, "lam"),
+        (dict(lam=0.1, penalty="l3"), ValueError, "penalty"),
+        (dict(lam=0.1, weights=np.ones(N)), ValueError, "weights"),
+        (
+            dict(lam=0.1, penalty="weighted_l1", weights=np.ones(N - 1)),
+            ValueError,
+            "weights",
+        ),
+        (
+            dict(lam=0.1, penalty="weighted_l1", weights=-np.ones(N)),
+            ValueError,
+            "weights",
+        ),
+        (dict(lam=0.1, penalty="weighted_l1"), TypeError, "weights"),
+        (
+            dict(lam=0.1, penalty="group_l1", groups=[np.arange(10), np.arange(5, N)]),
+            ValueError,
+            "partition",
+        ),
+        (
+            dict(lam=0.1, penalty="group_l1", groups=[np.arange(N - 1)]),
+            ValueError,
+            "partition",
+        ),
+        (
+            dict(lam=0.1, penalty="group_l1", groups=np.arange(N - 3)),
+            ValueError,
+            "partition",
+        ),
+        (dict(lam=0.1, penalty="box"), ValueError, "lam"),
+        (dict(lam=0.1, penalty=L1(0.1)), ValueError, "lam"),
+        (dict(penalty=L1(0.1), weights=np.ones(N)), ValueError, "weights"),
+        (dict(penalty=3), TypeError, "penalty"),
+        (dict(lam=0.1, restart="sometimes"), ValueError, "restart"),
+        (dict(lam=0.1, backtracking="maybe"), ValueError, "backtracking"),
+        (dict(lam=0.1, tol=-1.0), ValueError, "tol"),
+        (dict(lam=0.1, max_iter=-1), ValueError, "max_iter"),
+        (dict(lam=0.1, step=0.0), ValueError, "step"),
+        (dict(lam=0.1, x0=np.ones(N - 1)), ValueError, "x0"),
+        (dict(lam=0.1, x0=np.full(N, np.nan)), ValueError, "x0"),
+        (dict(lam=0.1, callback=3), TypeError, "callback"),
+        (dict(lam=0.1, penalty="elastic_net", l1_ratio=2.0), ValueError, "l1_ratio"),
+    ],
+)
+def test_bad_input(rng, kwargs, err, match):
+    A, y = _problem(rng)
+    with pytest.raises(err, match=match):
+        fista(A, y, **kwargs)
+
+
+def test_bad_data(rng):
+    A, y = _problem(rng)
+    bad = y.copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="y"):
+        fista(A, bad, lam=0.1)
+    badA = A.copy()
+    badA[0, 0] = np.inf
+    with pytest.raises(ValueError, match="A"):
+        fista(badA, y, lam=0.1)
+    with pytest.raises(ValueError, match="y"):
+        fista(A, y[:-1], lam=0.1)
+    with pytest.raises(ValueError, match="y"):
+        ista(A, np.zeros((M, 0)), lam=0.1)
+    with pytest.raises(TypeError, match="real"):
+        fista(A.astype(complex), y, lam=0.1, penalty="nonneg_l1")
+    with pytest.raises(TypeError):
+        fista("matrix", y, lam=0.1)
+    with pytest.raises(ValueError, match="lambda_max|penalty"):
+        lambda_max(A, y, penalty="l0")
+
+
+def test_dense_operator_paths_agree(rng):
+    """Column-major, row-major and wrapped dense operators give the same iterates."""
+    A, y = _problem(rng)
+    lam = 0.1 * lambda_max(A, y)
+    kw = dict(lam=lam, tol=1e-10)
+    ref = fista(A, y, **kw)
+    for B in (np.asfortranarray(A), Dense(A), aslinearoperator(A).to_scipy()):
+        res = fista(B, y, **kw)
+        assert res.objective == pytest.approx(ref.objective, rel=1e-12)
+        assert abs(res.n_iter - ref.n_iter) <= 2
+
+
+def test_real_operator_complex_data(rng):
+    """A real ``A`` with complex ``y``: complex problem, no cast warnings."""
+    A = rng.standard_normal((M, N))
+    y = random_array(rng, M, np.complex128)
+    lam = 0.2 * lambda_max(A, y)
+    ref = fista(A.astype(complex), y, lam=lam, tol=1e-11)
+    for bt in ("auto", True, False):
+        res = fista(A, y, lam=lam, tol=1e-11, backtracking=bt)
+        assert res.x.dtype == np.complex128 and res.converged
+        assert res.objective == pytest.approx(ref.objective, rel=1e-9)
+
+
+def test_no_norm_estimate_falls_back_on_backtracking(rng):
+    class NoNorm(_CountingDense):
+        def norm_est(self, **kwargs):
+            raise NotImplementedError
+
+    A, y = _problem(rng)
+    lam = 0.1 * lambda_max(A, y)
+    ref = fista(A, y, lam=lam, tol=1e-10)
+    res = fista(NoNorm(A), y, lam=lam, backtracking=False, tol=1e-10)
+    assert res.converged
+    assert res.objective == pytest.approx(ref.objective, rel=1e-9)
+
+
+def test_mixed_precision_promotes(rng):
+    A, y = _problem(rng)
+    lam = 0.1 * lambda_max(A, y)
+    ref = fista(A, y, lam=lam, tol=1e-10)
+    A32 = A.astype(np.float32)
+    res = fista(A32, y, lam=lam, tol=1e-10)
+    assert res.x.dtype == np.float64 and res.converged
+    exact = fista(A32.astype(np.float64), y, lam=lam, tol=1e-10)
+    assert res.objective == pytest.approx(exact.objective, rel=1e-9)
+    assert res.objective == pytest.approx(ref.objective, rel=1e-5)
