@@ -17,6 +17,7 @@ from ._result import (
     SBLResult,
     SolverResult,
     SparseWHTResult,
+    Status,
 )
 from .formats import BSR, COO, CSC, CSR, NM
 from .operators import (
@@ -61,6 +62,7 @@ __all__ = [
     "SolverResult",
     "SparseMatrix",
     "SparseWHTResult",
+    "Status",
     "VStack",
     "WalshHadamard",
     "aslinearoperator",

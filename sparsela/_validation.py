@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import scipy.sparse
 
 __all__ = [
+    "Problem",
     "check_array",
+    "check_callback",
     "check_finite",
     "check_index_array",
     "check_positive_int",
     "check_power_of_two",
+    "check_problem",
     "check_scalar",
     "result_dtype",
 ]
@@ -236,3 +240,122 @@ def check_index_array(idx: Any, name: str, upper: int) -> np.ndarray:
                 f"{name} must lie in [0, {upper}), got values in [{lo}, {hi}]"
             )
     return arr.astype(np.int64, copy=False)
+
+
+class Problem(NamedTuple):
+    """A validated ``(A, y)`` pair, as every solver sees it.
+
+    Attributes
+    ----------
+    A : LinearOperator
+        The operator (``aslinearoperator(A)``).
+    Y : ndarray of shape (m, n_signals)
+        The signals in columns, in the working dtype.
+    single : bool
+        ``y`` was one 1-D signal.
+    dtype : dtype
+        Working dtype: ``result_dtype(A.dtype, y.dtype)``.
+    """
+
+    A: Any
+    Y: Any
+    single: bool
+    dtype: np.dtype
+
+
+def check_problem(
+    A: Any,
+    y: Any,
+    *,
+    adjoint: bool = True,
+    allow_no_signals: bool = False,
+    xp: Any = np,
+) -> Problem:
+    """The one boundary of every solver: validate ``A`` and ``y`` together.
+
+    Parameters
+    ----------
+    A : array_like, sparse matrix, sparsela format or LinearOperator
+        Anything :func:`~sparsela.operators.aslinearoperator` accepts,
+        SciPy's ``LinearOperator`` included.
+    y : array_like of shape (m,) or (m, n_signals)
+        Signal(s), one per column.
+    adjoint : bool, default=True
+        The solver needs ``A^H``: refuse an operator without one.
+    allow_no_signals : bool, default=False
+        Accept ``y`` of shape ``(m, 0)``.
+    xp : module, default=numpy
+        Array namespace of ``y``.
+
+    Returns
+    -------
+    Problem
+        ``(A, Y, single, dtype)`` with ``Y`` 2-D, C-contiguous, in ``dtype``.
+
+    Raises
+    ------
+    TypeError
+        ``A`` is not matrix-like, has a non-numeric dtype or no adjoint;
+        ``y`` is not numeric.
+    ValueError
+        Empty ``A``, NaN or Inf in ``A`` or ``y``, or ``y`` whose rows do not
+        match ``A``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela._validation import check_problem
+    >>> p = check_problem(np.eye(3, 4), np.ones(3))
+    >>> p.A.shape, p.Y.shape, p.single, p.dtype
+    ((3, 4), (3, 1), True, dtype('float64'))
+    """
+    # operators build on this module: imported here, not at the top
+    from .operators import aslinearoperator
+
+    if A is None:
+        raise TypeError("A must be a matrix or a linear operator, got None")
+    if scipy.sparse.issparse(A):  # before conversion, which words it otherwise
+        data = A.data
+        if data.dtype.kind in _FLOAT_KINDS and not bool(np.isfinite(data).all()):
+            raise ValueError("A contains NaN or Inf")
+    op = aslinearoperator(A)
+    if op.dtype.kind not in _FLOAT_KINDS + "biu":
+        raise TypeError(f"A must have a floating or complex dtype, got {op.dtype}")
+    m, n = op.shape
+    if m == 0 or n == 0:
+        raise ValueError(
+            f"A must have at least one row and one column, got shape {op.shape}"
+        )
+    if adjoint and not op.has_adjoint:
+        raise TypeError(
+            "A has no adjoint (rmatvec): this solver needs A^H y; pass an "
+            "operator that defines rmatvec or rmatmat"
+        )
+    Y = check_array(y, "y", ndim=(1, 2), allow_int=True, xp=xp)
+    if Y.shape[0] != m:
+        raise ValueError(
+            f"y must have {m} rows (A has shape {op.shape}), got y of shape "
+            f"{tuple(Y.shape)}"
+        )
+    if Y.ndim == 2 and Y.shape[1] == 0 and not allow_no_signals:
+        raise ValueError(
+            f"y must hold at least one signal (column), got shape {tuple(Y.shape)}"
+        )
+    single = Y.ndim == 1
+    dtype = result_dtype(op.dtype, Y.dtype)
+    Y = xp.ascontiguousarray(Y.reshape(m, -1), dtype=dtype)
+    return Problem(op, Y, single, dtype)
+
+
+def check_callback(callback: Any) -> Any:
+    """Return ``callback`` after checking that it is None or callable.
+
+    Examples
+    --------
+    >>> from sparsela._validation import check_callback
+    >>> check_callback(None) is None
+    True
+    """
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    return callback

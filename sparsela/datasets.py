@@ -194,12 +194,8 @@ def make_kron_problem(
 ) -> KronProblem:
     """Kronecker-supported recovery problem of the KroSBL synthetic study.
 
-    Following He & Joseph (2024, §1.11(a) of ALGORITHMS.md): factors ``A_i``
-    of shape ``shapes[i]`` with i.i.d. ``N(0, 1)`` entries (not normalised),
-    ``x = x_1 ⊗ ... ⊗ x_I`` where each ``x_i`` has ``n_nonzero`` standard
-    normal entries at random positions, and white Gaussian noise of variance
-    ``mean(|y_clean|^2) / 10^(snr_db/10)``. The defaults are the study's
-    headline setting (``K = 3``, ``m_1 = 8``, 25 dB; ``N = 3375``,
+    The problem of the synthetic study of He and Joseph [1]_; the defaults
+    are its headline setting (``K = 3``, ``m_1 = 8``, 25 dB; ``N = 3375``,
     ``M = 1440``).
 
     Parameters
@@ -219,6 +215,21 @@ def make_kron_problem(
     -------
     KronProblem
         Named tuple ``(factors, y, x, noise_var, supports)``.
+
+    Notes
+    -----
+    ``y = (A_1 ⊗ ... ⊗ A_I) x + n`` where the factors ``A_i`` of shape
+    ``shapes[i]`` have i.i.d. standard normal entries (not normalised),
+    ``x = x_1 ⊗ ... ⊗ x_I`` where each ``x_i`` has ``n_nonzero`` standard
+    normal entries at random positions, and ``n`` is white Gaussian noise of
+    variance ``mean(|y_clean|^2) / 10^(snr_db/10)``. For a complex ``dtype``
+    every draw is circular complex Gaussian of unit variance.
+
+    References
+    ----------
+    .. [1] Y. He, G. Joseph, "Bayesian Algorithms for Kronecker-Structured
+       Sparse Vector Recovery With Application to IRS-MIMO Channel
+       Estimation", IEEE Trans. Signal Process., 2024. arXiv:2307.14719.
 
     Examples
     --------
@@ -317,7 +328,9 @@ def steering_dictionary(n_antennas: int, grid: int) -> np.ndarray:
 
 @dataclass(repr=False)
 class IRSMIMOProblem:
-    """An IRS-aided MIMO uplink channel-estimation problem (§1.9).
+    """An IRS-aided MIMO uplink channel-estimation problem.
+
+    Made by :func:`irs_mimo_channel`, which gives the model.
 
     The measurements are ``y = (Phi_IRS ⊗ Phi_MS ⊗ A_BS) x + noise`` with a
     Kronecker-supported ``x``: the IRS mode holds a (cyclic) block of
@@ -448,24 +461,13 @@ def irs_mimo_channel(
 ) -> IRSMIMOProblem:
     """IRS-aided MIMO uplink channel-estimation problem with angle spread.
 
-    The model of He & Joseph (2024) (``PC-KroSBL/main.m`` of the authors'
-    code; §1.9 of ALGORITHMS.md): a mobile station with ``n_ms`` antennas
-    sends ``n_pilots`` pilot symbols through an IRS with ``n_irs`` elements
-    to a base station with ``n_bs`` antennas, for each of ``n_configs`` IRS
-    configurations (the direct link is ignored). All arrays are
-    half-wavelength ULAs whose angles lie on a grid of ``grid`` spatial
-    frequencies. The MS-to-IRS channel has one angle of departure at the MS
-    and a block of ``angle_spread`` angles of arrival at the IRS; the
-    IRS-to-BS channel has one angle of departure at the IRS and a block of
-    ``angle_spread`` angles of arrival at the BS; path gains are ``CN(0, 1)``.
-    The received pilots are Kronecker-structured with three factors,
-
-    ``y = (Phi_IRS ⊗ Phi_MS ⊗ A_BS) x + n``,
-    ``Phi_IRS = Θ^T [a_IRS(φ_1) ⊙ conj(a_IRS(φ_d))]_d``,
-    ``Phi_MS = X^T conj(A_MS)``,
-
-    because ``a_IRS(φ_q) ⊙ conj(a_IRS(φ_d))`` depends only on ``(q - d) mod
-    grid``.
+    The model of the IRS-MIMO study of He and Joseph [1]_ (as in
+    ``PC-KroSBL/main.m`` of the authors' code): a mobile station (MS) with
+    ``n_ms`` antennas sends ``n_pilots`` pilot symbols through an
+    intelligent reflecting surface (IRS) with ``n_irs`` elements to a base
+    station (BS) with ``n_bs`` antennas, for each of ``n_configs`` IRS
+    configurations (the direct link is ignored). The received pilots are
+    Kronecker-structured with three factors (see Notes).
 
     Parameters
     ----------
@@ -493,6 +495,30 @@ def irs_mimo_channel(
     IRSMIMOProblem
         Dictionaries, measurements, ground truth, physical channels and
         :meth:`~IRSMIMOProblem.channel_nmse`.
+
+    Notes
+    -----
+    All arrays are half-wavelength ULAs whose angles lie on a grid of
+    ``grid`` spatial frequencies. The MS-to-IRS channel has one angle of
+    departure at the MS and a block of ``angle_spread`` angles of arrival at
+    the IRS; the IRS-to-BS channel has one angle of departure at the IRS and
+    a block of ``angle_spread`` angles of arrival at the BS; path gains are
+    ``CN(0, 1)``. With pilots ``X`` and IRS configurations ``Θ`` in columns,
+
+    ``y = (Phi_IRS ⊗ Phi_MS ⊗ A_BS) x + n``,
+    ``Phi_IRS = Θ^T [a_IRS(φ_1) ⊙ conj(a_IRS(φ_d))]_d``,
+    ``Phi_MS = X^T conj(A_MS)``,
+
+    because ``a_IRS(φ_q) ⊙ conj(a_IRS(φ_d))`` depends only on ``(q - d) mod
+    grid``. ``x`` is Kronecker-supported: a cyclic block of ``angle_spread``
+    IRS angle differences, one MS angle of departure and a block of
+    ``angle_spread`` BS angles of arrival.
+
+    References
+    ----------
+    .. [1] Y. He, G. Joseph, "Bayesian Algorithms for Kronecker-Structured
+       Sparse Vector Recovery With Application to IRS-MIMO Channel
+       Estimation", IEEE Trans. Signal Process., 2024. arXiv:2307.14719.
 
     Examples
     --------

@@ -8,11 +8,20 @@ import numpy as np
 
 from ._backend import to_numpy
 
-__all__ = ["assert_operator_matches_dense", "dottest", "default_rtol"]
+__all__ = ["RTOL", "assert_operator_matches_dense", "default_rtol", "dottest"]
+
+# The one tolerance table: relative tolerance by precision, for every
+# comparison with a reference (the package's checks and its test suite).
+RTOL = {
+    np.dtype(np.float32): 1e-4,
+    np.dtype(np.complex64): 1e-4,
+    np.dtype(np.float64): 1e-10,
+    np.dtype(np.complex128): 1e-10,
+}
 
 
 def default_rtol(dtype: Any) -> float:
-    """Relative tolerance matched to a dtype's precision.
+    """Relative tolerance matched to a dtype's precision (from :data:`RTOL`).
 
     Examples
     --------
@@ -21,7 +30,10 @@ def default_rtol(dtype: Any) -> float:
     >>> default_rtol(np.float32) > default_rtol(np.float64)
     True
     """
-    return 1e-4 if np.dtype(dtype) in (np.float32, np.complex64) else 1e-10
+    dtype = np.dtype(dtype)
+    if dtype not in RTOL:
+        dtype = np.dtype(np.float64 if dtype.kind in "biuf" else np.complex128)
+    return RTOL[dtype]
 
 
 def _random(rng, n, dtype):

@@ -2,20 +2,13 @@
 
 import numpy as np
 
+from sparsela.testing import RTOL as TOL
+from sparsela.testing import default_rtol as tol
+
 DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
 REAL_DTYPES = [np.float32, np.float64]
 
-# rtol by precision: the same table for every test that compares to a reference
-TOL = {
-    np.dtype(np.float32): 2e-4,
-    np.dtype(np.complex64): 2e-4,
-    np.dtype(np.float64): 1e-10,
-    np.dtype(np.complex128): 1e-10,
-}
-
-
-def tol(dtype) -> float:
-    return TOL[np.dtype(dtype)]
+__all__ = ["DTYPES", "REAL_DTYPES", "TOL", "random_array", "tol"]
 
 
 def random_array(rng, shape, dtype):

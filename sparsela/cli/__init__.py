@@ -1,33 +1,21 @@
-"""The ``sparsela`` command: ``sparsela demo`` shows the library at work."""
+"""The ``sparsela`` command (also ``python -m sparsela``).
+
+``sparsela demo`` shows the library at work: it runs every panel of
+:data:`sparsela.cli.panels.PANELS` in order, prints one line per panel and
+writes one figure.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-__all__ = ["main"]
-
-
-def _demo_steps() -> list[tuple[str, Callable]]:
-    from . import _panel_foundation
-
-    steps = list(_panel_foundation.STEPS)
-    # each solver family contributes one panel
-    from . import _panel_omp, _panel_prox, _panel_sbl, _panel_swht
-
-    steps += [
-        ("OMP: sparse recovery", _panel_omp._demo),
-        ("FISTA: lasso recovery", _panel_prox._demo),
-        ("KroSBL: Kronecker-sparse recovery", _panel_sbl._demo),
-        ("Sparse WHT: SPRIGHT on 2^30 points", _panel_swht._demo),
-    ]
-    return steps
+__all__ = ["demo", "main"]
 
 
 def demo(output: str = "sparsela_demo.png") -> int:
-    """Run every demo step, print a line per step and write one figure.
+    """Run every demo panel, print a line per panel and write one figure.
 
     Parameters
     ----------
@@ -50,17 +38,18 @@ def demo(output: str = "sparsela_demo.png") -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    steps = _demo_steps()
+    from .panels import PANELS
+
     ncols = 3
-    nrows = -(-len(steps) // ncols)
+    nrows = -(-len(PANELS) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(5 * ncols, 3.8 * nrows))
     axes = axes.ravel()
-    for ax, (title, fn) in zip(axes, steps, strict=False):
+    for ax, panel in zip(axes, PANELS, strict=False):
         t0 = time.perf_counter()
-        summary = fn(ax)
-        ax.set_title(title, fontsize=10)
-        print(f"[{time.perf_counter() - t0:6.2f} s] {title}: {summary}")
-    for ax in axes[len(steps) :]:
+        summary = panel.panel(ax)
+        ax.set_title(panel.TITLE, fontsize=10)
+        print(f"[{time.perf_counter() - t0:6.2f} s] {panel.TITLE}: {summary}")
+    for ax in axes[len(PANELS) :]:
         ax.axis("off")
     fig.tight_layout()
     fig.savefig(output, dpi=110)
@@ -70,7 +59,18 @@ def demo(output: str = "sparsela_demo.png") -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``sparsela`` console script.
+    """Entry point of the ``sparsela`` console script and of ``python -m sparsela``.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments without the program name; ``sys.argv[1:]``
+        when omitted.
+
+    Returns
+    -------
+    int
+        Exit status (0 on success).
 
     Examples
     --------
@@ -94,7 +94,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         return demo(args.output)
     return 2  # pragma: no cover - argparse rejects unknown commands
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -4,7 +4,8 @@ Every operator applies ``A @ x`` and its adjoint ``A.H @ y`` without forming a
 matrix unless it is one; see :class:`LinearOperator` for the algebra.
 """
 
-from ._base import LinearOperator, aslinearoperator
+from ._base import LinearOperator
+from ._convert import aslinearoperator
 from .basic import Dense, Diagonal, Identity, Restriction, SparseMatrix
 from .blocks import BlockDiag, HStack, VStack
 from .hadamard import WalshHadamard

@@ -1,4 +1,4 @@
-"""The :class:`LinearOperator` base class, its composites and ``aslinearoperator``.
+"""The :class:`LinearOperator` base class, its capabilities and its composites.
 
 SciPy's contract: subclasses implement ``_matvec`` and ``_rmatvec`` (the
 adjoint) and override ``_matmat`` / ``_rmatmat`` where a batched path is faster.
@@ -16,8 +16,12 @@ import scipy.sparse.linalg
 
 from .._backend import get_namespace, to_numpy
 from .._validation import check_positive_int
+from ..formats import SparseFormat
 
-__all__ = ["LinearOperator", "aslinearoperator"]
+# Largest block of columns the generic capabilities form at once (bytes).
+_BLOCK_BYTES = 1 << 26
+
+__all__ = ["LinearOperator"]
 
 
 def _scalar(c: Any) -> bool:
@@ -154,7 +158,7 @@ class LinearOperator:
         if _scalar(other):
             raise ValueError("scalar operands are not allowed with @, use * instead")
         if scipy.sparse.issparse(other) or _is_format(other):
-            return _ProductOperator(self, aslinearoperator(other))
+            return _ProductOperator(self, _operand(other))
         ndim = np.ndim(other)
         if ndim == 1:
             return self.matvec(other)
@@ -166,7 +170,7 @@ class LinearOperator:
         if _scalar(other):
             raise ValueError("scalar operands are not allowed with @, use * instead")
         if scipy.sparse.issparse(other) or _is_format(other):
-            return _ProductOperator(aslinearoperator(other), self)
+            return _ProductOperator(_operand(other), self)
         ndim = np.ndim(other)
         if ndim == 1:
             return self.T.matvec(other)
@@ -197,7 +201,7 @@ class LinearOperator:
         if isinstance(other, LinearOperator):
             return _SumOperator(self, other)
         if scipy.sparse.issparse(other) or _is_format(other) or np.ndim(other) == 2:
-            return _SumOperator(self, aslinearoperator(other))
+            return _SumOperator(self, _operand(other))
         return NotImplemented
 
     def __radd__(self, other: Any) -> LinearOperator:
@@ -208,10 +212,10 @@ class LinearOperator:
     def __sub__(self, other: Any) -> LinearOperator:
         if isinstance(other, LinearOperator):
             return _SumOperator(self, -other)
-        return self.__add__(-aslinearoperator(other))
+        return self.__add__(-_operand(other))
 
     def __rsub__(self, other: Any) -> LinearOperator:
-        return aslinearoperator(other) + (-self)
+        return _operand(other) + (-self)
 
     # ---- adjoint, transpose, normal ---------------------------------------
     def adjoint(self) -> LinearOperator:
@@ -303,6 +307,135 @@ class LinearOperator:
         """
         return _power_norm(self, max_iter, tol, x0, random_state, return_vector)
 
+    # ---- capabilities solvers use instead of private views of A -----------
+    @property
+    def has_adjoint(self) -> bool:
+        """Whether the adjoint product ``A^H y`` is available.
+
+        Examples
+        --------
+        >>> from sparsela.operators import Identity
+        >>> Identity(2).has_adjoint
+        True
+        """
+        return True
+
+    @property
+    def nnz(self) -> int | None:
+        """Stored entries of an explicit matrix (the cost of one product);
+        None for a matrix-free operator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsela.operators import Dense, Identity
+        >>> Dense(np.ones((2, 3))).nnz, Identity(3).nnz
+        (6, None)
+        """
+        return None
+
+    def as_array(self) -> np.ndarray | None:
+        """The NumPy matrix the operator holds, if it is an explicit dense one.
+
+        Lets a solver run a raw-array kernel (or keep its BLAS threading)
+        without forming anything; None for every other operator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsela.operators import Dense, Identity
+        >>> Dense(np.eye(2)).as_array()
+        array([[1., 0.],
+               [0., 1.]])
+        >>> Identity(2).as_array() is None
+        True
+        """
+        return None
+
+    def column_norms(self) -> Any:
+        """Euclidean norms of the columns, real, shape ``(n,)``.
+
+        The generic version applies the operator to blocks of unit vectors;
+        explicit matrices and structured operators override it.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsela.operators import Diagonal
+        >>> Diagonal(np.array([3.0, -4.0])).column_norms()
+        array([3., 4.])
+        """
+        m, n = self.shape
+        out = np.empty(n, dtype=_real_dtype(self.dtype))
+        for idx in _column_blocks(n, m, self.dtype):
+            out[idx] = _norms(self.columns(idx))
+        return out
+
+    def columns(self, idx: Any) -> Any:
+        """Columns ``A[:, idx]`` as a dense ``(m, len(idx))`` array.
+
+        Repeated indices are allowed. The generic version applies the
+        operator to unit vectors.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsela.operators import Dense
+        >>> Dense(np.arange(6.0).reshape(2, 3)).columns([2, 0])
+        array([[2., 0.],
+               [5., 3.]])
+        """
+        idx = np.asarray(idx, dtype=np.int64)
+        E = np.zeros((self.shape[1], idx.size), dtype=self.dtype)
+        E[idx, np.arange(idx.size)] = 1
+        return self._matmat(E)
+
+    def matmat_support(self, idx: Any, X: Any) -> Any:
+        """``A[:, idx] @ X`` for ``X`` of shape ``(len(idx), k)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsela.operators import Dense
+        >>> Dense(np.eye(3)).matmat_support([1], np.ones((1, 2)))
+        array([[0., 0.],
+               [1., 1.],
+               [0., 0.]])
+        """
+        return self.columns(idx) @ X
+
+    def rmatmat_support(self, idx: Any, Y: Any) -> Any:
+        """``A[:, idx]^H @ Y`` for ``Y`` of shape ``(m, k)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsela.operators import Dense
+        >>> Dense(np.arange(6.0).reshape(2, 3)).rmatmat_support([2], np.ones((2, 1)))
+        array([[7.]])
+        """
+        C = self.columns(idx)
+        return _conj(C).T @ Y
+
+    def gram(self) -> Any:
+        """The Gram matrix ``A^H A`` as a dense ``(n, n)`` array.
+
+        The generic version forms it from blocks of columns.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsela.operators import Dense
+        >>> Dense(np.array([[1.0, 2.0], [3.0, 4.0]])).gram()
+        array([[10., 14.],
+               [14., 20.]])
+        """
+        m, n = self.shape
+        G = np.empty((n, n), dtype=np.result_type(self.dtype, np.float32))
+        for idx in _column_blocks(n, m, self.dtype):
+            G[:, idx] = self._rmatmat(self.columns(idx))
+        return G
+
     # ---- conversions --------------------------------------------------------
     def todense(self) -> np.ndarray:
         """Dense matrix of the operator (applies it to the identity).
@@ -346,7 +479,20 @@ class LinearOperator:
 
 # ---- helpers ----------------------------------------------------------------
 def _is_format(obj: Any) -> bool:
-    return type(obj).__module__.startswith("sparsela.formats")
+    return isinstance(obj, SparseFormat)
+
+
+def _operand(obj: Any) -> LinearOperator:
+    """An operand of the operator algebra as an operator.
+
+    :func:`~sparsela.operators.aslinearoperator` builds on this module, so it
+    registers itself here (``_CONVERT``) instead of being imported: the
+    dependency runs one way.
+    """
+    return _CONVERT[0](obj)
+
+
+_CONVERT: list = [None]
 
 
 def _as_float(x, xp):
@@ -355,6 +501,22 @@ def _as_float(x, xp):
             return x.astype(np.float64)
         raise TypeError(f"operands must be numeric, got dtype {x.dtype}")
     return x
+
+
+def _real_dtype(dtype) -> np.dtype:
+    dtype = np.result_type(dtype, np.float32)
+    return np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
+
+
+def _norms(C) -> Any:
+    return np.sqrt((C.real**2 + C.imag**2 if C.dtype.kind == "c" else C * C).sum(0))
+
+
+def _column_blocks(n: int, m: int, dtype) -> Any:
+    """Index blocks of columns whose dense block takes at most _BLOCK_BYTES."""
+    step = max(1, min(n, _BLOCK_BYTES // (16 * max(m, 1))))
+    for j0 in range(0, n, step):
+        yield np.arange(j0, min(n, j0 + step))
 
 
 def _prepare_vector(x, n, name):
@@ -547,69 +709,3 @@ class _TransposeOperator(LinearOperator):
 
 def _conj(x):
     return x.conj() if x.dtype.kind == "c" else x
-
-
-class _ScipyOperator(LinearOperator):
-    """Wraps a :class:`scipy.sparse.linalg.LinearOperator`."""
-
-    def __init__(self, op: scipy.sparse.linalg.LinearOperator) -> None:
-        super().__init__(op.shape, op.dtype if op.dtype is not None else np.float64)
-        self.op = op
-
-    def _matvec(self, x):
-        return np.asarray(self.op.matvec(x)).reshape(-1)
-
-    def _rmatvec(self, y):
-        return np.asarray(self.op.rmatvec(y)).reshape(-1)
-
-    def _matmat(self, X):
-        return np.asarray(self.op.matmat(X))
-
-    def _rmatmat(self, Y):
-        return np.asarray(self.op.rmatmat(Y))
-
-
-def aslinearoperator(A: Any) -> LinearOperator:
-    """Return ``A`` as a sparsela :class:`LinearOperator`.
-
-    Parameters
-    ----------
-    A : array_like, scipy.sparse matrix or array, sparsela format, \
-scipy LinearOperator or LinearOperator
-        Dense 2-D arrays (NumPy or CuPy) become :class:`Dense`, sparse matrices
-        and sparsela formats become :class:`SparseMatrix`; operators pass through.
-
-    Returns
-    -------
-    LinearOperator
-
-    Raises
-    ------
-    TypeError
-        For objects that are not matrices or operators.
-    ValueError
-        For arrays that are not 2-D or hold NaN/Inf.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sparsela.operators import aslinearoperator
-    >>> aslinearoperator(np.eye(3))
-    <3x3 Dense with dtype=float64>
-    """
-    from .basic import Dense, SparseMatrix
-
-    if isinstance(A, LinearOperator):
-        return A
-    if scipy.sparse.issparse(A) or _is_format(A):
-        return SparseMatrix(A)
-    if isinstance(A, scipy.sparse.linalg.LinearOperator):
-        return _ScipyOperator(A)
-    if isinstance(A, np.ndarray) or hasattr(A, "__cuda_array_interface__"):
-        return Dense(A)
-    if isinstance(A, (list, tuple)):
-        return Dense(np.asarray(A))
-    raise TypeError(
-        "A must be an array, a sparse matrix, a sparsela format or a linear "
-        f"operator, got {type(A).__name__}"
-    )

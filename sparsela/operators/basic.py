@@ -8,8 +8,9 @@ import numpy as np
 import scipy.sparse
 
 from .._backend import get_namespace
+from .._threads import rows_matmul
 from .._validation import check_array, check_index_array, check_positive_int
-from ._base import LinearOperator, _conj, _is_format
+from ._base import LinearOperator, _conj, _is_format, _norms
 
 __all__ = ["Dense", "Diagonal", "Identity", "Restriction", "SparseMatrix"]
 
@@ -49,6 +50,33 @@ class Dense(LinearOperator):
 
     def _rmatmat(self, Y):
         return _conj(_conj(Y).T @ self.A).T
+
+    # capabilities: direct on the array
+    @property
+    def nnz(self):
+        return self.shape[0] * self.shape[1]
+
+    def as_array(self):
+        return self.A if isinstance(self.A, np.ndarray) else None
+
+    def column_norms(self):
+        return _norms(self.A)
+
+    def columns(self, idx):
+        return self.A[:, np.asarray(idx, dtype=np.int64)]
+
+    def matmat_support(self, idx, X):
+        return self.columns(idx) @ X
+
+    def rmatmat_support(self, idx, Y):
+        return _conj(_conj(Y).T @ self.columns(idx)).T
+
+    def gram(self):
+        if not isinstance(self.A, np.ndarray):
+            return _conj(self.A).T @ self.A
+        # rows shared out over the Numba threads: no spinning BLAS workers
+        # left behind to slow a parallel kernel that follows
+        return rows_matmul(_conj(self.A).T, self.A)
 
     def normal(self) -> LinearOperator:
         """``A^H A``, formed explicitly when it is no larger than ``A``.
@@ -122,6 +150,48 @@ class SparseMatrix(LinearOperator):
 
     def _adjoint(self):
         return SparseMatrix(self.S.H)
+
+    # capabilities: on a canonical CSC copy, made once on first use
+    def _csc(self):
+        csc = self.__dict__.get("_csc_cache")
+        if csc is None:
+            csc = self.S.asformat("csc")
+            if not csc.has_canonical_format:
+                csc = csc.sum_duplicates()
+            self.__dict__["_csc_cache"] = csc
+        return csc
+
+    @property
+    def nnz(self):
+        return int(self.S.nnz)
+
+    def column_norms(self):
+        C = self._csc()
+        sq = C.data.real**2 + C.data.imag**2 if C.dtype.kind == "c" else C.data**2
+        out = np.zeros(self.shape[1], dtype=sq.dtype)
+        ends = C.indptr[1:].astype(np.int64)
+        starts = C.indptr[:-1].astype(np.int64)
+        nz = ends > starts
+        if nz.any():
+            out[nz] = np.add.reduceat(sq, starts[nz])
+        return np.sqrt(out)
+
+    def columns(self, idx):
+        C = self._csc()
+        idx = np.asarray(idx, dtype=np.int64)
+        starts = C.indptr[idx].astype(np.int64)
+        counts = C.indptr[idx + 1].astype(np.int64) - starts
+        out = np.zeros((self.shape[0], idx.size), dtype=self.dtype)
+        if counts.sum():
+            col = np.repeat(np.arange(idx.size), counts)
+            first = np.repeat(np.cumsum(counts) - counts, counts)
+            pos = np.repeat(starts, counts) + np.arange(col.size) - first
+            out[C.indices[pos], col] = C.data[pos]
+        return out
+
+    def gram(self):
+        C = self._csc().to_scipy()
+        return np.asarray((C.conj().T @ C).toarray())
 
     def todense(self) -> np.ndarray:
         return np.asarray(self.S.todense())

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from .._backend import get_namespace
-from ._base import LinearOperator, aslinearoperator
+from ._base import LinearOperator
+from ._convert import aslinearoperator
 
 __all__ = ["BlockDiag", "HStack", "VStack"]
 

@@ -8,10 +8,16 @@ from typing import Any
 import numpy as np
 
 from .._backend import get_namespace
-from ._base import LinearOperator, _conj, aslinearoperator
+from ._base import LinearOperator, _conj
+from ._convert import aslinearoperator
 from .basic import Dense
 
 __all__ = ["Kronecker"]
+
+
+def _real(dtype):
+    dtype = np.dtype(dtype)
+    return np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype
 
 
 class Kronecker(LinearOperator):
@@ -59,6 +65,29 @@ class Kronecker(LinearOperator):
         )
         super().__init__(shape, np.result_type(*[op.dtype for op in ops]))
         self.factors = ops
+
+    # capabilities: exact identities on the factors
+    def column_norms(self):
+        out = np.ones(1)
+        for op in self.factors:
+            out = np.kron(out, op.column_norms())
+        return out.astype(np.result_type(out.dtype, _real(self.dtype)))
+
+    def columns(self, idx):
+        idx = np.asarray(idx, dtype=np.int64)
+        multi = np.unravel_index(idx, tuple(op.shape[1] for op in self.factors))
+        out = None
+        for op, j in zip(self.factors, multi, strict=True):
+            C = np.asarray(op.columns(j))
+            out = C if out is None else (out[:, None, :] * C[None, :, :])
+            out = out.reshape(-1, idx.size)
+        return out.astype(np.result_type(out.dtype, self.dtype), copy=False)
+
+    def gram(self):
+        out = np.ones((1, 1))
+        for op in self.factors:
+            out = np.kron(out, op.gram())
+        return out
 
     def _apply(self, X, adjoint):
         # X: (n_total, k). Walk the modes; the array is kept as (a, n_i, b) where

@@ -1,4 +1,4 @@
-"""Dense fast Walsh-Hadamard transform (public wrapper of ``kernels.wht``)."""
+"""Dense fast Walsh-Hadamard transform (public wrapper of ``kernels.cpu.wht``)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from scipy.special import gammainccinv, gammaincinv
 
-from .._result import SparseWHTResult
+from .._result import SparseWHTResult, Status
 from .._validation import (
     check_array,
     check_positive_int,
@@ -395,12 +395,13 @@ def sparse_wht(
         ``n_samples`` (samples read, ``C * P * B`` for the ``P`` delays
         used, repeats included),
         ``n_iter`` (peeling rounds), ``converged`` (every bin explained at the
-        end: no multi-ton or unpeeled single-ton left), ``status`` (0
-        converged, 1 round limit reached while still peeling, 3 peeling
-        stalled with unexplained bins, or a blind decode whose noise level
-        cannot be trusted), ``message``, ``residual_norm`` (RMS
-        over the observations of the bin residual, in the coefficients'
-        normalisation; noise level when all is explained) and ``history``
+        end: no multi-ton or unpeeled single-ton left), ``status`` (a
+        :class:`~sparsela.Status`: 0 converged, 1 round limit reached while
+        still peeling, 5 ``PEELING_STALLED``: unexplained bins left, or a
+        blind decode whose noise level cannot be trusted), ``message``,
+        ``residual_norm`` (RMS over the observations of the bin residual, in
+        the coefficients' normalisation; noise level when all is explained)
+        and ``history``
         (``peeled``: single-tons peeled per round; ``noise_var``: the
         per-observation noise variance used; ``bins``, ``stages``,
         ``delays_per_stage``).
@@ -418,7 +419,7 @@ def sparse_wht(
     Notes
     -----
     Stage ``c`` reads ``u[l] = x[M_c l ^ d]`` for ``l < B = 2**b`` and each
-    delay ``d``; by the aliasing property (ALGORITHMS.md 2.2),
+    delay ``d``; by the aliasing property of the transform [1]_ [2]_,
     ``(N / B) FWHT_B(u)[j] = sum_{k: M_c^T k = j} X[k] (-1)**<d, k>``: every
     bin sums the coefficients hashed to it, signed by the delay. A bin with a
     single coefficient (single-ton) reveals its index bit by bit from the
@@ -596,25 +597,25 @@ def sparse_wht(
     coefs = coefs.astype(out_dtype) if is_complex else coefs.real.astype(out_dtype)
     residual = math.sqrt(float(bin_energies(U).sum()) / (C * P)) * scale
     if stalled:
-        status, converged = 1, False
+        status = Status.MAX_ITER
         message = (
             f"peeling still progressing after max_iter={max_iter} rounds; "
             f"{n_left} bins unexplained"
         )
     elif n_left:
-        status, converged = 3, False
+        status = Status.PEELING_STALLED
         message = (
             f"peeling stalled with {n_left} of {C * B} bins unexplained "
             f"(load K/B too high for {C} stages, or SNR too low): "
             "the coefficients found are incomplete"
         )
     else:
-        status, converged = 0, True
+        status = Status.CONVERGED
         message = f"all {C * B} bins explained by {support.size} coefficients"
         if blind and noise_var > floor and P < BLIND_MIN_OBS:
             # a single-ton fits so few observations (almost) exactly: noise
             # cannot be told from coefficients without knowing its level
-            status, converged = 3, False
+            status = Status.PEELING_STALLED
             message = (
                 f"only {P} observation(s) per bin ({B} bins leave {n - b} delay "
                 "bits): the noise level cannot be checked blindly and noise "
@@ -630,7 +631,7 @@ def sparse_wht(
                     f"{density_evolution_threshold(C):.3f} of {C} stages"
                 )
             if doubt or support.size == 0:
-                status, converged = 3, False
+                status = Status.PEELING_STALLED
                 message = (
                     (doubt or "no coefficient stands out of the estimated noise")
                     + f" (K/B = {sparsity / B:.3g}): the samples are pure noise, "
@@ -643,7 +644,7 @@ def sparse_wht(
         x[support] = coefs
     return SparseWHTResult(
         x=x,
-        converged=converged,
+        converged=status == Status.CONVERGED,
         status=status,
         message=message,
         n_iter=int(n_rounds),

@@ -1,8 +1,13 @@
-"""`sparsela demo` runs end to end and writes its figure."""
+"""`sparsela demo` runs end to end and writes its figure; the panels share one API."""
+
+import inspect
+import pkgutil
+import subprocess
+import sys
 
 import matplotlib.image
 
-from sparsela.cli import main
+from sparsela.cli import main, panels
 
 
 def test_demo_writes_figure(tmp_path, capsys):
@@ -15,3 +20,38 @@ def test_demo_writes_figure(tmp_path, capsys):
         assert word in printed
     assert "SPRIGHT" in printed and "exact recovery" in printed
     assert "figure written to" in printed
+    # one line per panel, in the order of PANELS, then the figure line
+    lines = printed.strip().splitlines()
+    assert len(lines) == len(panels.PANELS) + 1
+    for line, panel in zip(lines, panels.PANELS, strict=False):
+        assert f"] {panel.TITLE}: " in line
+
+
+def test_python_m_sparsela_help():
+    proc = subprocess.run(
+        [sys.executable, "-m", "sparsela", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "demo" in proc.stdout
+
+
+def test_one_panel_per_module_with_one_signature():
+    modules = sorted(
+        m.name for m in pkgutil.iter_modules(panels.__path__) if not m.ispkg
+    )
+    public = [name for name in modules if not name.startswith("_")]
+    listed = [p.__name__.rsplit(".", 1)[-1] for p in panels.PANELS]
+    assert sorted(listed) == public
+    assert len(set(listed)) == len(listed)
+    expected = inspect.signature(lambda ax=None, *, random_state=0: "")
+    for panel in panels.PANELS:
+        assert isinstance(panel.TITLE, str) and panel.TITLE
+        sig = inspect.signature(panel.panel)
+        assert [(p.name, p.kind, p.default) for p in sig.parameters.values()] == [
+            (p.name, p.kind, p.default) for p in expected.parameters.values()
+        ]
+        assert sig.return_annotation in ("str", str)
+    assert len({p.TITLE for p in panels.PANELS}) == len(panels.PANELS)

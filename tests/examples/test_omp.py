@@ -55,11 +55,11 @@ def test_donoho_tanner_curve(fast):
 
 
 def test_demo_panel():
-    from sparsela.cli._panel_omp import _demo
+    from sparsela.cli.panels import omp
 
     fig, ax = plt.subplots()
     try:
-        summary = _demo(ax)
+        summary = omp.panel(ax)
     finally:
         plt.close(fig)
     assert summary.startswith("n=256, m=96, k=8: support recovered")

@@ -55,11 +55,11 @@ def test_convergence_example(fast):
 
 
 def test_demo_panel():
-    from sparsela.cli._panel_prox import _demo
+    from sparsela.cli.panels import lasso
 
     fig, ax = plt.subplots()
     try:
-        summary = _demo(ax)
+        summary = lasso.panel(ax)
     finally:
         plt.close(fig)
     assert summary.startswith("lasso n=256, m=96, k=8: support recovered")

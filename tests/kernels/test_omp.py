@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from _utils import random_array, tol
 
-from sparsela.kernels.cpu import omp as K
 from sparsela.kernels import reference as ref
+from sparsela.kernels.cpu import omp as K
 
 
 def _problem(rng, dtype, m=24, n=40, s=9, k=4, noise=1e-2):

@@ -7,9 +7,9 @@ from _utils import random_array, tol
 from sklearn.linear_model import orthogonal_mp
 
 from sparsela.kernels import reference as ref
-from sparsela.operators import Kronecker, Restriction, WalshHadamard
-from sparsela.solvers.pursuit import _omp as omp_module
-from sparsela.solvers.pursuit._omp import mp, omp
+from sparsela.operators import Kronecker, Restriction, WalshHadamard, aslinearoperator
+from sparsela.solvers.pursuit import _atoms as atoms_module
+from sparsela.solvers.pursuit import mp, omp
 
 PATHS = [True, False]  # precompute: Gram path / operator path
 
@@ -46,12 +46,12 @@ def test_matches_sklearn_n_nonzero(rng, precompute):
         np.testing.assert_array_equal(got, exp)
     np.testing.assert_allclose(res.x, expected, rtol=0, atol=1e-8)
     assert res.converged.all() and (res.n_iter == 8).all()
-    # support is reported in selection order: compare with sklearn's path
+    # selection is reported in selection order: compare with sklearn's path
     path = orthogonal_mp(A, Y[:, 0], n_nonzero_coefs=8, return_path=True)
     order = [np.flatnonzero(path[:, t] != 0) for t in range(8)]
     first = [np.setdiff1d(order[t], order[t - 1])[0] if t else order[0][0]
              for t in range(8)]  # fmt: skip
-    np.testing.assert_array_equal(res.support[0], first)
+    np.testing.assert_array_equal(res.selection[0], first)
 
 
 @pytest.mark.parametrize("precompute", PATHS)
@@ -92,7 +92,7 @@ def test_matches_naive(rng, dtype, precompute, mode):
     A64 = A.astype(np.complex128 if np.dtype(dtype).kind == "c" else np.float64)
     for j in range(Y.shape[1]):
         x, support = ref.omp_naive(A64, Y[:, j].astype(A64.dtype), **kw)
-        np.testing.assert_array_equal(res.support[j], support)
+        np.testing.assert_array_equal(res.selection[j], support)
         scale = np.abs(x).max()
         np.testing.assert_allclose(res.x[:, j], x, rtol=0, atol=tol(dtype) * scale)
     assert res.x.dtype == np.dtype(dtype)
@@ -175,7 +175,7 @@ def test_chunking_does_not_change_results(rng, monkeypatch):
     A, _, Y = sparse_problem(rng, m=32, n=60, s=25, k=4)
     full = omp(A, Y, n_nonzero=5, precompute=True)
     full_op = omp(A, Y, n_nonzero=5, precompute=False)
-    monkeypatch.setattr(omp_module, "_CHUNK_BYTES", 4000)  # a few signals a chunk
+    monkeypatch.setattr(atoms_module, "_CHUNK_BYTES", 4000)  # a few signals a chunk
     chunked = omp(A, Y, n_nonzero=5, precompute=True)
     chunked_op = omp(A, Y, n_nonzero=5, precompute=False)
     # BLAS may round a product of fewer columns differently: compare to 1e-12
@@ -290,7 +290,7 @@ def test_duplicate_atoms_never_nan(rng, precompute):
     # at most 10 independent directions: never more than 10 atoms
     assert (res.n_iter <= 10).all()
     assert not res.converged.any()
-    assert set(np.unique(res.status)) <= {1, 2, 3}
+    assert set(np.unique(res.status)) <= {1, 2, 4}
     assert "stopped early" in res.message
     np.testing.assert_allclose(
         res.residual_norm, np.linalg.norm(Y - A @ res.x, axis=0), rtol=1e-6
@@ -322,7 +322,7 @@ def test_unreachable_tol(rng, precompute):
     A = rng.standard_normal((20, 5))
     y = rng.standard_normal(20)
     res = omp(A, y, tol=1e-6, precompute=precompute)
-    assert not res.converged and res.status in (1, 3)
+    assert not res.converged and res.status in (1, 4)
     assert res.n_iter == 5
     lsq = np.linalg.lstsq(A, y, rcond=None)[0]
     np.testing.assert_allclose(res.x, lsq, atol=1e-10)
@@ -402,7 +402,7 @@ def test_mp_matches_naive(rng, dtype, precompute, tol_):
         x, chosen = ref.mp_naive(A64, Y[:, j].astype(A64.dtype), steps, tol=tol_)
         assert res.n_iter[j] == chosen.size
         _, first = np.unique(chosen, return_index=True)
-        np.testing.assert_array_equal(res.support[j], chosen[np.sort(first)])
+        np.testing.assert_array_equal(res.selection[j], chosen[np.sort(first)])
         np.testing.assert_allclose(
             res.x[:, j], x, rtol=0, atol=tol(dtype) * np.abs(x).max()
         )
@@ -458,13 +458,242 @@ def test_mp_orthonormal_dictionary_equals_omp(rng):
 def test_auto_precompute_choice(rng):
     # many signals on an explicit A: Gram path; one signal or an operator: not
     A = rng.standard_normal((256, 1024))
-    atoms, _, _ = omp_module._setup(A, np.zeros(256))
-    assert omp_module._use_gram("auto", atoms, 2000, 16, mp=False)
-    assert not omp_module._use_gram("auto", atoms, 1, 16, mp=False)
-    assert omp_module._use_gram(True, atoms, 1, 16, mp=False)
-    op_atoms, _, _ = omp_module._setup(
-        Kronecker(A[:16, :32], A[:16, :32]), np.zeros(256)
-    )
-    assert op_atoms.kind == "operator"
-    assert not omp_module._use_gram("auto", op_atoms, 10**6, 16, mp=False)
-    assert omp_module._use_gram(True, op_atoms, 1, 16, mp=False)
+    use_gram, Atoms = atoms_module.use_gram, atoms_module.Atoms
+    atoms = Atoms(aslinearoperator(A), np.float64)
+    assert use_gram("auto", atoms, 2000, 16, mp=False)
+    assert not use_gram("auto", atoms, 1, 16, mp=False)
+    assert use_gram(True, atoms, 1, 16, mp=False)
+    op_atoms = Atoms(Kronecker(A[:16, :32], A[:16, :32]), np.float64)
+    assert not op_atoms.dense and op_atoms.op.nnz is None
+    assert not use_gram("auto", op_atoms, 10**6, 16, mp=False)
+    assert use_gram(True, op_atoms, 1, 16, mp=False)
+
+
+# ---- any operator through check_problem --------------------------------------------
+def _scipy_operators(A):
+    import scipy.sparse.linalg as spla
+
+    bare = spla.LinearOperator(
+        A.shape, matvec=lambda v: A @ v, rmatvec=lambda v: A.conj().T @ v,
+        dtype=A.dtype,
+    )  # fmt: skip
+    return {"aslinearoperator": spla.aslinearoperator(A), "matvec/rmatvec": bare}
+
+
+@pytest.mark.parametrize("precompute", PATHS + ["auto"])
+def test_scipy_linear_operator(rng, precompute):
+    A, _, Y = sparse_problem(rng, m=30, n=50, s=4, k=3, unit=False)
+    dense_omp = omp(A, Y, n_nonzero=4, precompute=False)
+    dense_mp = mp(A, Y, max_iter=6, precompute=False)
+    for name, op in _scipy_operators(A).items():
+        res = omp(op, Y, n_nonzero=4, precompute=precompute)
+        for a, b in zip(res.support, dense_omp.support, strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+        np.testing.assert_allclose(res.x, dense_omp.x, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(res.residual_norm, dense_omp.residual_norm,
+                                   rtol=1e-10)  # fmt: skip
+        res = mp(op, Y, max_iter=6, precompute=precompute)
+        np.testing.assert_allclose(res.x, dense_mp.x, rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(res.n_iter, dense_mp.n_iter)
+
+
+def test_scipy_operator_without_adjoint_is_refused(rng):
+    import scipy.sparse.linalg as spla
+
+    A = rng.standard_normal((10, 20))
+    op = spla.LinearOperator(A.shape, matvec=lambda v: A @ v, dtype=A.dtype)
+    for solver in (omp, mp):
+        with pytest.raises(TypeError, match="A has no adjoint"):
+            solver(op, A[:, 3], n_nonzero=2)
+
+
+@pytest.mark.parametrize("precompute", PATHS + ["auto"])
+@pytest.mark.parametrize("fmt", ["CSR", "CSC"])
+def test_sparsela_csr_csc_give_the_dense_answer(rng, precompute, fmt):
+    import sparsela
+
+    S = sp.random_array((40, 70), density=0.3, rng=rng, format="csr")
+    A = S.toarray()
+    X = np.zeros((70, 6))
+    for j in range(6):
+        X[rng.choice(70, 3, replace=False), j] = rng.standard_normal(3)
+    Y = A @ X + 1e-3 * rng.standard_normal((40, 6))
+    A_fmt = getattr(sparsela, fmt).from_scipy(S)
+    for solver, kw in ((omp, dict(n_nonzero=4)), (mp, dict(max_iter=7))):
+        dense = solver(A, Y, precompute=False, **kw)
+        res = solver(A_fmt, Y, precompute=precompute, **kw)
+        for a, b in zip(res.support, dense.support, strict=True):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(res.x, dense.x, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(res.residual_norm, dense.residual_norm,
+                                   rtol=1e-9)  # fmt: skip
+
+
+# ---- independent signals: per-signal results ------------------------------------
+@pytest.mark.parametrize("precompute", PATHS)
+def test_twenty_independent_signals(rng, precompute):
+    m, n, S = 40, 100, 20
+    A = rng.standard_normal((m, n))
+    planted, X = [], np.zeros((n, S))
+    for j in range(S):
+        sup = np.sort(rng.choice(n, 1 + j % 4, replace=False))  # 1 to 4 atoms
+        planted.append(sup)
+        X[sup, j] = rng.choice([-1.0, 1.0], sup.size) * rng.uniform(1, 2, sup.size)
+    assert len({tuple(s) for s in planted}) == S  # different supports
+    res = omp(A, A @ X, n_nonzero=6, precompute=precompute)
+    for field in ("converged", "status", "n_iter", "residual_norm"):
+        assert getattr(res, field).shape == (S,), field
+    assert res.converged.all() and (res.status == 0).all()
+    np.testing.assert_array_equal(res.n_iter, [s.size for s in planted])
+    assert isinstance(res.support, list) and len(res.support) == S
+    for got, exp in zip(res.support, planted, strict=True):
+        np.testing.assert_array_equal(got, exp)
+    np.testing.assert_allclose(res.x, X, atol=1e-10)
+    assert (res.residual_norm < 1e-10).all()
+
+
+# ---- callbacks -------------------------------------------------------------------
+@pytest.mark.parametrize("solver", ["omp", "mp"])
+@pytest.mark.parametrize("several", [False, True])
+def test_callback_stops(rng, solver, several):
+    from sparsela import Status
+
+    A, _, Y = sparse_problem(rng, m=30, n=60, s=3, k=4)
+    y = Y if several else Y[:, 0]
+    calls = []
+
+    def stop_after_two(xk):
+        calls.append(xk.copy())
+        return len(calls) == 2
+
+    run = omp if solver == "omp" else mp
+    budget = dict(n_nonzero=5) if solver == "omp" else dict(max_iter=5)
+    res = run(A, y, callback=stop_after_two, **budget)
+    assert len(calls) == 2
+    assert calls[0].shape == res.x.shape == ((60, 3) if several else (60,))
+    if several:
+        assert (res.status == Status.CALLBACK).all() and not res.converged.any()
+        assert (res.n_iter == 2).all()
+    else:
+        assert res.status == Status.CALLBACK and res.n_iter == 2
+    assert "callback" in res.message
+    np.testing.assert_array_equal(res.x, calls[-1])
+    # xk after one and two atoms (steps): the x of runs with that budget
+    for t, xk in enumerate(calls, start=1):
+        short = dict(n_nonzero=t) if solver == "omp" else dict(max_iter=t)
+        np.testing.assert_allclose(xk, run(A, y, **short).x, atol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["omp", "mp"])
+def test_callback_that_never_stops_changes_nothing(rng, solver):
+    A, _, Y = sparse_problem(rng, m=30, n=60, s=5, k=4)
+    run = omp if solver == "omp" else mp
+    tol_ = 0.2 * float(np.median(np.sum(Y**2, axis=0)))
+    calls = []
+    res = run(A, Y, tol=tol_, callback=lambda xk: calls.append(1))
+    ref_res = run(A, Y, tol=tol_, precompute=False)
+    np.testing.assert_allclose(res.x, ref_res.x, atol=1e-12)
+    np.testing.assert_array_equal(res.status, ref_res.status)
+    np.testing.assert_array_equal(res.n_iter, ref_res.n_iter)
+    assert len(calls) == res.n_iter.max()
+    with pytest.raises(TypeError, match="callback"):
+        run(A, Y, callback=3)
+
+
+# ---- status codes -----------------------------------------------------------------
+@pytest.mark.parametrize("precompute", PATHS)
+def test_mp_unreachable_tol_status(rng, precompute):
+    from sparsela import Status
+
+    # m > n: the part of y outside range(A) is never fitted; MP converges to
+    # the least-squares fit, then its residual is orthogonal to every atom
+    A = np.linalg.qr(rng.standard_normal((20, 5)))[0]
+    y = rng.standard_normal(20)
+    res = mp(A, y, tol=1e-6, max_iter=50, precompute=precompute)
+    assert res.status == Status.TOL_UNREACHABLE and not res.converged
+    np.testing.assert_allclose(res.x, A.T @ y, atol=1e-12)
+    assert "tol is unreachable" in res.message
+
+
+# ---- Gram cores -------------------------------------------------------------------
+def test_omp_gram_matches_sklearn_and_omp(rng):
+    from sklearn.linear_model import orthogonal_mp_gram
+
+    from sparsela.solvers.pursuit import omp_gram
+
+    A, _, Y = sparse_problem(rng, m=48, n=96, s=25, k=5)
+    G, AhY = A.T @ A, A.T @ Y
+    norms2 = np.sum(Y**2, axis=0)
+    res = omp_gram(G, AhY, n_nonzero=5, norms_squared=norms2)
+    expected = orthogonal_mp_gram(G, AhY, n_nonzero_coefs=5)
+    np.testing.assert_allclose(res.x, expected, rtol=0, atol=1e-10)
+    direct = omp(A, Y, n_nonzero=5)
+    np.testing.assert_allclose(res.x, direct.x, rtol=0, atol=1e-10)
+    for a, b, c in zip(res.support, res.selection, direct.selection, strict=True):
+        np.testing.assert_array_equal(b, c)
+        np.testing.assert_array_equal(a, np.sort(c))
+    np.testing.assert_allclose(res.residual_norm, direct.residual_norm, rtol=1e-6)
+    # tol mode, one signal, the path
+    tol_ = 0.05 * float(np.median(norms2))
+    res = omp_gram(G, AhY, tol=tol_, norms_squared=norms2)
+    expected = orthogonal_mp_gram(G, AhY, tol=tol_, norms_squared=norms2)
+    np.testing.assert_allclose(res.x, expected, rtol=0, atol=1e-10)
+    one = omp_gram(G, AhY[:, 0], n_nonzero=4, return_path=True)
+    path = orthogonal_mp_gram(G, AhY[:, 0], n_nonzero_coefs=4, return_path=True)
+    np.testing.assert_allclose(one.path, path, rtol=0, atol=1e-10)
+    assert np.isnan(one.residual_norm)  # no ||y||^2 given
+
+
+def test_omp_gram_non_unit_atoms_equals_omp(rng, dtype):
+    from sparsela.solvers.pursuit import omp_gram
+
+    A, _, Y = sparse_problem(rng, dtype, m=32, n=60, s=7, k=4, unit=False)
+    G = A.conj().T @ A
+    AhY = A.conj().T @ Y
+    res = omp_gram(G, AhY, n_nonzero=5)
+    direct = omp(A, Y, n_nonzero=5)
+    for a, b in zip(res.selection, direct.selection, strict=True):
+        np.testing.assert_array_equal(a, b)
+    scale = np.abs(direct.x).max()
+    np.testing.assert_allclose(res.x, direct.x, rtol=0, atol=10 * tol(dtype) * scale)
+    assert res.x.dtype == np.dtype(dtype)
+
+
+def test_mp_gram_equals_mp(rng):
+    from sparsela.solvers.pursuit import mp_gram
+
+    A, _, Y = sparse_problem(rng, m=24, n=40, s=6, k=3, unit=False)
+    norms2 = np.sum(Y**2, axis=0)
+    for kw in (dict(max_iter=12), dict(n_nonzero=3, max_iter=20),
+               dict(max_iter=10, positive=True)):  # fmt: skip
+        res = mp_gram(A.T @ A, A.T @ Y, norms_squared=norms2, **kw)
+        direct = mp(A, Y, precompute=False, **kw)
+        np.testing.assert_allclose(res.x, direct.x, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(res.n_iter, direct.n_iter)
+        np.testing.assert_allclose(res.residual_norm, direct.residual_norm,
+                                   rtol=1e-6)  # fmt: skip
+
+
+def test_gram_core_validation(rng):
+    from sparsela.solvers.pursuit import mp_gram, omp_gram
+
+    A = rng.standard_normal((10, 20))
+    G, AhY = A.T @ A, A.T @ rng.standard_normal((10, 3))
+    with pytest.raises(ValueError, match="norms_squared"):
+        omp_gram(G, AhY, tol=0.1)
+    with pytest.raises(ValueError, match="norms_squared"):
+        omp_gram(G, AhY, norms_squared=np.ones(2))
+    with pytest.raises(ValueError, match="G must be"):
+        omp_gram(G[:, :5], AhY)
+    with pytest.raises(ValueError, match="AhY must have 20 rows"):
+        omp_gram(G, AhY[:5])
+    G0 = G.copy()
+    G0[4, 4] = 0.0
+    with pytest.raises(ValueError, match="positive diagonal"):
+        omp_gram(G0, AhY)
+    with pytest.raises(ValueError, match="n_nonzero"):
+        omp_gram(G, AhY, n_nonzero=21)
+    with pytest.raises(ValueError, match="positive"):
+        mp_gram(G + 0j, AhY, positive=True)
+    with pytest.raises(ValueError, match="G contains NaN"):
+        omp_gram(np.full((20, 20), np.nan), AhY)

@@ -1,16 +1,23 @@
 """Tests of the sub-linear sparse WHT (``sparsela.transforms.sparse_wht``).
 
-Reproductions of ALGORITHMS.md section 2 / issue #6 at the issue's sizes and
-trial counts: noiseless exact recovery (N = 2**18, K = 20 and N = 2**20,
-K = 50, 100 trials each), the SparseFHT load threshold (n = 22, b = 17, C = 4),
-noisy SPRIGHT (N = 2**14, K = 10, 5 chains, 30 and 10 dB, 100 trials) and the
-sample budget at N = 2**24, K = 64.
+Checks modelled on the experiments of the SparseFHT and SPRIGHT authors (papers
+and reference code), at full sizes and trial counts: noiseless exact recovery
+(N = 2**18, K = 20 and N = 2**20, K = 50, 100 trials each), the SparseFHT load
+threshold (n = 22, b = 17, C = 4), noisy SPRIGHT (N = 2**14, K = 10, 5 chains,
+30 and 10 dB, 100 trials) and the sample budget at N = 2**24, K = 64.
+
+References: R. Scheibler, S. Haghighatshoar, M. Vetterli, "A Fast Hadamard
+Transform for Signals With Sublinear Sparsity in the Transform Domain", IEEE
+Trans. Inf. Theory 61(4), 2115-2132, 2015; X. Li, J. K. Bradley, S. Pawar,
+K. Ramchandran, "SPRIGHT: A Fast and Robust Framework for Sparse
+Walsh-Hadamard Transform", arXiv:1508.06336, 2015.
 """
 
 import numpy as np
 import pytest
 from _utils import tol
 
+from sparsela import Status
 from sparsela.kernels.reference import fwht_reference
 from sparsela.transforms.fwht import fwht
 from sparsela.transforms.sparse_wht import sparse_wht
@@ -110,7 +117,7 @@ def test_sparsefht_load_threshold(load, expect, hashing):
             assert res.status == 0
         else:
             assert not res.converged
-            assert res.status == 3
+            assert res.status == Status.PEELING_STALLED
             assert "stalled" in res.message
             assert res.support.size < K
             # what was found is right: peeling only peels true single-tons
@@ -338,7 +345,7 @@ def test_structured_support_bits_hashing_fails_loudly():
     X[supp] = np.arange(1.0, K + 1)
     x = fwht(X) / N
     bad = sparse_wht(x, sparsity=K, method="sparsefht", hashing="bits")
-    assert not bad.converged and bad.status == 3
+    assert not bad.converged and bad.status == Status.PEELING_STALLED
     assert bad.support.size == 0
     # the support is a 4-dimensional subspace: a random stage hashes it onto
     # 4 bits injectively only with probability 0.31 (all four stages fail for
@@ -358,7 +365,7 @@ def test_underestimated_sparsity_reports_failure():
     X[supp] = amp
     res = sparse_wht(fwht(X) / N, sparsity=20, random_state=0)
     assert not res.converged
-    assert res.status == 3
+    assert res.status == Status.PEELING_STALLED
     assert "unexplained" in res.message
 
 
@@ -410,14 +417,15 @@ def test_random_configurations_never_silently_wrong():
 def test_pure_noise_is_not_a_decode():
     rng = np.random.default_rng(4)
     res = sparse_wht(rng.standard_normal(1 << 12), sparsity=5, random_state=0)
-    assert not res.converged and res.status == 3
+    assert not res.converged and res.status == Status.PEELING_STALLED
     assert "noise" in res.message
 
 
 def test_density_evolution_thresholds():
     from sparsela.transforms.sparse_wht import density_evolution_threshold
 
-    # ALGORITHMS.md 2.3 table
+    # the load beta* = K/B below which peeling succeeds with C stages: the
+    # largest beta with (1 - exp(-beta p))**(C - 1) < p for all p in (0, 1]
     for C, beta in [(2, 1.000), (3, 2.455), (4, 3.089), (5, 3.509), (6, 3.823)]:
         assert abs(density_evolution_threshold(C) - beta) < 2e-3
 
@@ -571,8 +579,8 @@ def _front_end(n, b, C, chains, K, noise, seed, hashing="random"):
 def test_peel_kernel_vs_reference(
     n, b, C, chains, K, noise, verify, n_refine, tau, decodes
 ):
-    from sparsela.kernels.reference import sparse_wht_peel_reference
     from sparsela.kernels.cpu.sparse_wht import peel
+    from sparsela.kernels.reference import sparse_wht_peel_reference
 
     n_decoded = 0
     for seed in range(4):
@@ -639,8 +647,8 @@ def test_random_gl2_is_uniform_on_gl32():
 
 
 def test_small_kernels():
-    from sparsela.kernels.reference import sample_plan_reference
     from sparsela.kernels.cpu.sparse_wht import bin_energies, random_gl2, sample_plan
+    from sparsela.kernels.reference import sample_plan_reference
 
     rng = np.random.default_rng(2)
     U = rng.standard_normal((2, 4, 3)) + 1j * rng.standard_normal((2, 4, 3))

@@ -1,7 +1,8 @@
 """Greedy-pursuit kernels: Batch-OMP and matching pursuit on a Gram matrix.
 
-Numba kernels over raw arrays (ALGORITHMS.md §5.1). The dictionary enters only
-through its Gram matrix ``G = Aᴴ A`` of *unit-norm* atoms and the correlations
+Numba kernels over raw arrays implementing Batch-OMP [1]_ (the recursion is in
+the Notes of :func:`omp_gram`). The dictionary enters only through its Gram
+matrix ``G = Aᴴ A`` of *unit-norm* atoms and the correlations
 ``alpha0 = Aᴴ y`` of every signal, so one ``O(K)`` to ``O(K t)`` update per
 iteration replaces the ``O(m K)`` product ``Aᴴ r`` of plain OMP. Signals are
 independent and run in parallel (``prange`` over blocks of signals, one
@@ -26,6 +27,12 @@ Stop codes written to ``stop`` (the public functions translate them into
 4     (MP) the best atom is new and the support already holds
       ``max_atoms`` atoms
 ====  =====================================================================
+
+References
+----------
+.. [1] R. Rubinstein, M. Zibulevsky, M. Elad, "Efficient Implementation of the
+   K-SVD Algorithm using Batch Orthogonal Matching Pursuit", Technical Report
+   CS-2008-08, Computer Science Department, Technion, 2008.
 """
 
 from __future__ import annotations
@@ -298,6 +305,25 @@ def omp_gram(
     n_blocks : int
         Signals are split into this many contiguous blocks, run in parallel,
         each with its own workspace (a few per thread balances the load).
+
+    Notes
+    -----
+    Batch-OMP [1]_ never forms the residual ``r = y - A_I c`` of the selected
+    atoms ``I``. Its correlations ``alpha = Aᴴ r = alpha0 - G[:, I] c`` give
+    the next atom ``k = argmax_i |alpha_i|``; the Cholesky factor ``L`` of
+    ``G[I, I]`` grows by the row ``[wᴴ, sqrt(d)]`` with ``L w = G[I, k]`` and
+    ``d = G[k, k] - ||w||^2`` (``d <= eps_dep G[k, k]`` means ``k`` depends
+    on the selected atoms: stop code 2); then ``L z = alpha0[I]``,
+    ``Lᴴ c = z`` and ``||r||^2 = ||y||^2 - ||z||^2``. The kernel updates
+    ``alpha`` by one rank-one step per atom instead of recomputing
+    ``G[:, I] c``, so an iteration costs ``O(K t)``, not the ``O(m K)`` of
+    ``Aᴴ r``.
+
+    References
+    ----------
+    .. [1] R. Rubinstein, M. Zibulevsky, M. Elad, "Efficient Implementation of
+       the K-SVD Algorithm using Batch Orthogonal Matching Pursuit", Technical
+       Report CS-2008-08, Computer Science Department, Technion, 2008.
     """
     S, K = alpha0.shape
     T = n_nonzero

@@ -1,6 +1,9 @@
 """Peeling decoder of the sparse Walsh-Hadamard transform (private kernels).
 
-Notation (ALGORITHMS.md section 2). ``N = 2**n``, indices are n-bit integers.
+The front end and peeling back end of SparseFHT [1]_ and SPRIGHT [2]_; the
+public wrapper is :func:`sparsela.transforms.sparse_wht`.
+
+Notation: ``N = 2**n``, indices are n-bit integers.
 Stage ``c`` uses an invertible GF(2) matrix ``G_c = [M_c | Delta_c]`` (``n x n``,
 columns stored as n-bit integer masks): ``M_c`` (``n x b``) subsamples,
 ``Delta_c`` (``n x (n-b)``) holds the informative delay directions. Its bins
@@ -22,12 +25,22 @@ Kernels here work on raw arrays only:
 * ``mcols`` : int64 ``(C, b)`` columns of ``M_c`` (the hash);
 * ``dmasks`` : int64 ``(C, P)`` delays.
 
-Classification of a bin (soft chain detector, ALGORITHMS.md section 2.4):
-``E = ||U||^2``; zero-ton if ``E <= tau0``; otherwise detect ``k``, fit the
-least-squares amplitude ``a = s_k^T U / P`` and the residual
-``r = ||U - a s_k||^2``: multi-ton if ``r > tau1``, single-ton if
-``P |a|^2 >= e_min``, zero-ton otherwise (noise-level energy explained by one
-signature).
+Classification of a bin (the soft version of SPRIGHT's chain detector):
+``E = ||U||^2``; zero-ton if ``E <= tau0``; otherwise detect ``k`` (bit ``i``
+of ``Delta_c^T k`` is set when ``Re sum_q U[r_q] conj(U[r_q ^ delta_i]) < 0``,
+the sum over the chains), fit the least-squares amplitude
+``a = s_k^T U / P`` and the residual ``r = ||U - a s_k||^2``: multi-ton if
+``r > tau1``, single-ton if ``P |a|^2 >= e_min``, zero-ton otherwise
+(noise-level energy explained by one signature).
+
+References
+----------
+.. [1] R. Scheibler, S. Haghighatshoar, M. Vetterli, "A Fast Hadamard
+   Transform for Signals With Sublinear Sparsity in the Transform Domain",
+   IEEE Trans. Inf. Theory 61(4), 2115-2132, 2015.
+.. [2] X. Li, J. K. Bradley, S. Pawar, K. Ramchandran, "SPRIGHT: A Fast and
+   Robust Framework for Sparse Walsh-Hadamard Transform", arXiv:1508.06336,
+   2015.
 """
 
 from __future__ import annotations

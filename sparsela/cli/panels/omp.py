@@ -7,22 +7,38 @@ from typing import Any
 
 import numpy as np
 
+import sparsela
 
-def _demo(ax: Any = None, *, random_state: int = 0) -> str:
+__all__ = ["TITLE", "panel"]
+
+TITLE = "OMP: sparse recovery"
+
+
+def panel(ax: Any = None, *, random_state: int = 0) -> str:
     """Recover an 8-sparse signal from 96 noisy Gaussian measurements with OMP.
 
     Draws the planted and recovered coefficients on ``ax`` (a matplotlib
     Axes; nothing is drawn when ``ax`` is None), then codes a batch of 2000
-    such signals on the Gram path, and returns a one-line summary.
+    such signals on the Gram path.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+    random_state : int, default=0
+        Seed of the dictionary, the signals and the noise.
+
+    Returns
+    -------
+    str
+        One-line summary.
 
     Examples
     --------
-    >>> from sparsela.cli._panel_omp import _demo
-    >>> _demo().startswith("n=256, m=96, k=8")
+    >>> from sparsela.cli.panels import omp
+    >>> omp.panel().startswith("n=256, m=96, k=8")
     True
     """
-    from ..solvers.pursuit import omp
-
     rng = np.random.default_rng(random_state)
     n, m, k = 256, 96, 8
     A = rng.standard_normal((m, n)) / np.sqrt(m)
@@ -30,7 +46,7 @@ def _demo(ax: Any = None, *, random_state: int = 0) -> str:
     support = np.sort(rng.choice(n, k, replace=False))
     x[support] = rng.choice([-1.0, 1.0], k) * rng.uniform(1.0, 2.0, k)
     y = A @ x + 0.01 * rng.standard_normal(m)
-    res = omp(A, y, n_nonzero=k)
+    res = sparsela.omp(A, y, n_nonzero=k)
     found = np.array_equal(np.sort(res.support), support)
     rel = np.linalg.norm(res.x - x) / np.linalg.norm(x)
 
@@ -38,9 +54,9 @@ def _demo(ax: Any = None, *, random_state: int = 0) -> str:
     for j in range(X.shape[1]):
         X[rng.choice(n, k, replace=False), j] = rng.standard_normal(k)
     Y = A @ X + 0.01 * rng.standard_normal((m, X.shape[1]))
-    omp(A, Y[:, :10], n_nonzero=k, precompute=True)  # warm-up (Numba)
+    sparsela.omp(A, Y[:, :10], n_nonzero=k, precompute=True)  # warm-up (Numba)
     t0 = time.perf_counter()
-    batch = omp(A, Y, n_nonzero=k)
+    batch = sparsela.omp(A, Y, n_nonzero=k)
     elapsed = time.perf_counter() - t0
     hits = np.mean([np.array_equal(np.sort(s), np.flatnonzero(X[:, j]))
                     for j, s in enumerate(batch.support)])  # fmt: skip

@@ -6,25 +6,40 @@ from typing import Any
 
 import numpy as np
 
+import sparsela
 
-def _demo(ax: Any = None, *, random_state: int = 0) -> str:
+__all__ = ["TITLE", "panel"]
+
+TITLE = "FISTA: lasso recovery"
+
+
+def panel(ax: Any = None, *, random_state: int = 0) -> str:
     """Recover an 8-sparse signal from 96 noisy Gaussian measurements by the lasso.
 
     Solves ``min 1/2 ||A x - y||^2 + lam ||x||_1`` with FISTA at
     ``lam = 0.05 lam_max`` to a relative duality gap of 1e-8, keeps the
     coefficients above 5 % of the largest as the support and debiases them by
-    least squares. Draws the planted and recovered
-    coefficients on ``ax`` (a matplotlib Axes; nothing is drawn when ``ax``
-    is None) and returns a one-line summary.
+    least squares. Draws the planted and recovered coefficients on ``ax`` (a
+    matplotlib Axes; nothing is drawn when ``ax`` is None).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+    random_state : int, default=0
+        Seed of the dictionary, the signal and the noise.
+
+    Returns
+    -------
+    str
+        One-line summary.
 
     Examples
     --------
-    >>> from sparsela.cli._panel_prox import _demo
-    >>> _demo().startswith("lasso n=256, m=96, k=8: support recovered")
+    >>> from sparsela.cli.panels import lasso
+    >>> lasso.panel().startswith("lasso n=256, m=96, k=8: support recovered")
     True
     """
-    from ..solvers.proximal import fista, lambda_max
-
     rng = np.random.default_rng(random_state)
     n, m, k = 256, 96, 8
     A = rng.standard_normal((m, n)) / np.sqrt(m)
@@ -32,8 +47,8 @@ def _demo(ax: Any = None, *, random_state: int = 0) -> str:
     support = np.sort(rng.choice(n, k, replace=False))
     x[support] = rng.choice([-1.0, 1.0], k) * rng.uniform(1.0, 2.0, k)
     y = A @ x + 0.01 * rng.standard_normal(m)
-    lam = 0.05 * lambda_max(A, y)
-    res = fista(A, y, lam=lam, tol=1e-8)
+    lam = 0.05 * sparsela.lambda_max(A, y)
+    res = sparsela.fista(A, y, lam=lam, tol=1e-8)
     found = np.flatnonzero(np.abs(res.x) > 0.05 * np.abs(res.x).max())
     debiased = np.zeros(n)
     debiased[found] = np.linalg.lstsq(A[:, found], y, rcond=None)[0]
