@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from numba import njit
 
+from sparsela import fwht
 from sparsela.kernels.reference import fwht_reference
-from sparsela.transforms.fwht import fwht
 
 
 def numpy_butterfly(x):

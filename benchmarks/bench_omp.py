@@ -16,7 +16,7 @@ import numba
 import numpy as np
 import pytest
 
-from sparsela.solvers.pursuit import omp
+from sparsela import omp
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 

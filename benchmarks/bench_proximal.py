@@ -34,7 +34,7 @@ import pytest
 import scipy.sparse as sp
 
 from sparsela.operators import aslinearoperator
-from sparsela.solvers.proximal._solvers import fista, lambda_max
+from sparsela.solvers.proximal import fista, lambda_max
 
 pylops = pytest.importorskip("pylops")
 threadpoolctl = pytest.importorskip("threadpoolctl")

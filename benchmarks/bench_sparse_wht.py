@@ -12,8 +12,7 @@ on all N samples. Samples used are recorded in ``extra_info``.
 import numpy as np
 import pytest
 
-from sparsela.transforms.fwht import fwht
-from sparsela.transforms.sparse_wht import sparse_wht
+from sparsela import fwht, sparse_wht
 
 N_BITS, K = 24, 64
 

@@ -27,7 +27,7 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sparsela.solvers.proximal._solvers import fista, ista, lambda_max
+from sparsela import fista, ista, lambda_max
 
 FAST = os.environ.get("SPARSELA_FAST_EXAMPLES", "0") == "1"
 rng = np.random.default_rng(0)

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.stats import norm
 
-from sparsela.solvers.pursuit._omp import omp
+from sparsela import omp
 
 FAST = os.environ.get("SPARSELA_FAST_EXAMPLES", "0") == "1"
 rng = np.random.default_rng(0)

@@ -24,8 +24,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sparsela.transforms.fwht import fwht
-from sparsela.transforms.sparse_wht import sparse_wht
+from sparsela import fwht, sparse_wht
 
 FAST = os.environ.get("SPARSELA_FAST_EXAMPLES", "0") == "1"
 SAVE = os.environ.get("SPARSELA_SAVE_FIGURES")

@@ -9,7 +9,7 @@ recovery solvers called like SciPy functions::
 Signals are columns: ``y`` has shape ``(m,)`` or ``(m, n_signals)``.
 """
 
-from . import datasets, formats, metrics, operators, prox, testing
+from . import datafits, datasets, formats, metrics, operators, penalties, prox, testing
 from ._result import (
     DictLearningResult,
     OMPResult,
@@ -34,10 +34,10 @@ from .operators import (
     WalshHadamard,
     aslinearoperator,
 )
-from .transforms import fwht, sparse_wht
 from .solvers.bayes import kron_sbl, sbl
-from .solvers.pursuit import mp, omp
 from .solvers.proximal import fista, ista, lambda_max
+from .solvers.pursuit import mp, mp_gram, omp, omp_gram
+from .transforms import fwht, sparse_wht
 
 __version__ = "0.1.0.dev0"
 
@@ -66,6 +66,7 @@ __all__ = [
     "VStack",
     "WalshHadamard",
     "aslinearoperator",
+    "datafits",
     "datasets",
     "fista",
     "formats",
@@ -75,8 +76,11 @@ __all__ = [
     "lambda_max",
     "metrics",
     "mp",
+    "mp_gram",
     "omp",
+    "omp_gram",
     "operators",
+    "penalties",
     "prox",
     "sbl",
     "sparse_wht",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# ---- sparse formats (mirrors kernels/sparse.py) -----------------------------
+# ---- sparse formats (mirrors kernels/cpu/sparse.py) -------------------------
 # [section: sparse]
 # Same signatures as the kernels; each accumulates into ``out`` and returns it.
 # Entries are expanded to (row, col, value) triplets and summed with np.add.at,
@@ -152,7 +152,7 @@ def nm_sddmm(positions, n, m, X, Yt, out):
     return out
 
 
-# ---- Walsh-Hadamard (mirrors kernels/wht.py) ---------------------------------
+# ---- Walsh-Hadamard (mirrors kernels/cpu/wht.py) ----------------------------
 # [section: wht]
 
 
@@ -194,7 +194,7 @@ def fwht_reference(x, axis=-1, normalized=False, ordering="natural"):
     return np.moveaxis(y, -1, axis)
 
 
-# ---- greedy pursuit (mirrors kernels/omp.py) ---------------------------------
+# ---- greedy pursuit (mirrors kernels/cpu/omp.py) ----------------------------
 # [section: omp]
 def omp_naive(A, y, n_nonzero=None, tol=None):
     """Textbook OMP for one signal: least squares on the support at every step.
@@ -228,7 +228,7 @@ def omp_naive(A, y, n_nonzero=None, tol=None):
 
 
 def omp_gram(G, alpha0, norms2, n_nonzero, tol=None):
-    """Gram-matrix OMP for each row of ``alpha0`` (twin of ``kernels.omp.omp_gram``).
+    """Gram-matrix OMP for each row of ``alpha0`` (twin of ``cpu.omp.omp_gram``).
 
     Per signal: ``alpha = alpha0 - G[:, I] c``, pick ``argmax |alpha|`` outside
     ``I``, solve ``G[I, I] c = alpha0[I]`` with :func:`numpy.linalg.solve`,
@@ -277,7 +277,7 @@ def mp_naive(A, y, n_steps, tol=None, positive=False):
 
 
 def mp_gram(G, alpha0, norms2, n_steps, tol=None, positive=False):
-    """Gram-matrix matching pursuit (twin of ``kernels.omp.mp_gram``).
+    """Gram-matrix matching pursuit (twin of ``cpu.omp.mp_gram``).
 
     Returns per signal the list of chosen atoms (one per step), the dense
     coefficient vector and ``||r||^2``.
@@ -313,7 +313,7 @@ def sparse_residual_norms(At, Yt, support, coef, n_atoms):
     return out
 
 
-# ---- thresholds / prox (mirrors kernels/prox.py) ------------------------------
+# ---- thresholds / prox (mirrors kernels/cpu/prox.py) ------------------------
 # [section: prox]
 def soft_threshold(v, tau, w=None):
     """``v * max(0, 1 - tau_j w_i / |v_ij|)``: shrink the modulus, keep the phase."""
@@ -394,7 +394,96 @@ def residual_stats(AXn, AV, B):
     return R, stats
 
 
-# ---- sparse WHT peeling (mirrors kernels/sparse_wht.py) -----------------------
+# Per-block prox and subdifferential distance: each returns a new block (or a
+# float) where the kernel overwrites ``v``; ``params`` as in kernels/cpu/prox.py.
+def _shrink(v, t):
+    a = np.abs(v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a > t, v * (1 - t / a), 0).astype(v.dtype)
+
+
+def _l1_dist(x, grad, t, c=0.0):
+    g = grad + c * x
+    a = np.abs(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(a > 0, np.abs(g + t * x / a), np.maximum(np.abs(g) - t, 0))
+    return float(np.linalg.norm(d))
+
+
+def l1_prox_block(v, step, params, j):
+    return _shrink(v, step * params[0])
+
+
+def l1_subdiff_distance(x, grad, params, j):
+    return _l1_dist(x, grad, params[0])
+
+
+def weighted_l1_prox_block(v, step, params, j):
+    return _shrink(v, step * params[0] * params[1 + j])
+
+
+def weighted_l1_subdiff_distance(x, grad, params, j):
+    return _l1_dist(x, grad, params[0] * params[1 + j])
+
+
+def l0_prox_block(v, step, params, j):
+    return np.where(np.abs(v) > np.sqrt(2 * step * params[0]), v, 0).astype(v.dtype)
+
+
+def l0_subdiff_distance(x, grad, params, j):
+    return float(np.linalg.norm(np.where(x != 0, grad, 0)))
+
+
+def nonneg_l1_prox_block(v, step, params, j):
+    return np.maximum(v - step * params[0], 0).astype(v.dtype)
+
+
+def nonneg_l1_subdiff_distance(x, grad, params, j):
+    if np.any(x < 0):
+        return np.inf
+    d = np.where(x > 0, np.abs(grad + params[0]), np.maximum(-grad - params[0], 0))
+    return float(np.linalg.norm(d))
+
+
+def elastic_net_prox_block(v, step, params, j):
+    lam, a = params[0], params[1]
+    return (_shrink(v, step * lam * a) / (1 + step * lam * (1 - a))).astype(v.dtype)
+
+
+def elastic_net_subdiff_distance(x, grad, params, j):
+    lam, a = params[0], params[1]
+    return _l1_dist(x, grad, lam * a, lam * (1 - a))
+
+
+def box_prox_block(v, step, params, j):
+    n = params.size // 2
+    return np.clip(v, params[j], params[n + j]).astype(v.dtype)
+
+
+def box_subdiff_distance(x, grad, params, j):
+    n = params.size // 2
+    lo, hi = x.dtype.type(params[j]), x.dtype.type(params[n + j])
+    if np.any((x < lo) | (x > hi)):
+        return np.inf
+    if lo == hi:
+        return 0.0
+    inner = np.where(x == hi, np.maximum(grad, 0), np.abs(grad))
+    return float(np.linalg.norm(np.where(x == lo, np.maximum(-grad, 0), inner)))
+
+
+def group_l1_prox_block(v, step, params, j):
+    t, nrm = step * params[0] * params[1 + j], np.linalg.norm(v)
+    return (v * (1 - t / nrm) if nrm > t else np.zeros_like(v)).astype(v.dtype)
+
+
+def group_l1_subdiff_distance(x, grad, params, j):
+    t, nx = params[0] * params[1 + j], np.linalg.norm(x)
+    if nx > 0:
+        return float(np.linalg.norm(grad + t * x / nx))
+    return max(float(np.linalg.norm(grad)) - t, 0.0)
+
+
+# ---- sparse WHT peeling (mirrors kernels/cpu/sparse_wht.py) -----------------
 # [section: sparse_wht]
 
 

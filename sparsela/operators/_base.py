@@ -352,6 +352,24 @@ class LinearOperator:
         """
         return None
 
+    def as_csc(self) -> Any:
+        """The operator's matrix as a canonical sparsela CSC, if it is an
+        explicit sparse one (made once, then cached); None otherwise.
+
+        Lets a solver run a kernel over the stored columns (products through
+        the support of a sparse iterate) without forming dense columns.
+
+        Examples
+        --------
+        >>> import scipy.sparse as sp
+        >>> from sparsela.operators import Identity, aslinearoperator
+        >>> aslinearoperator(sp.eye(3, format="csr")).as_csc().nnz
+        3
+        >>> Identity(3).as_csc() is None
+        True
+        """
+        return None
+
     def column_norms(self) -> Any:
         """Euclidean norms of the columns, real, shape ``(n,)``.
 

@@ -152,7 +152,7 @@ class SparseMatrix(LinearOperator):
         return SparseMatrix(self.S.H)
 
     # capabilities: on a canonical CSC copy, made once on first use
-    def _csc(self):
+    def as_csc(self):
         csc = self.__dict__.get("_csc_cache")
         if csc is None:
             csc = self.S.asformat("csc")
@@ -166,7 +166,7 @@ class SparseMatrix(LinearOperator):
         return int(self.S.nnz)
 
     def column_norms(self):
-        C = self._csc()
+        C = self.as_csc()
         sq = C.data.real**2 + C.data.imag**2 if C.dtype.kind == "c" else C.data**2
         out = np.zeros(self.shape[1], dtype=sq.dtype)
         ends = C.indptr[1:].astype(np.int64)
@@ -177,7 +177,7 @@ class SparseMatrix(LinearOperator):
         return np.sqrt(out)
 
     def columns(self, idx):
-        C = self._csc()
+        C = self.as_csc()
         idx = np.asarray(idx, dtype=np.int64)
         starts = C.indptr[idx].astype(np.int64)
         counts = C.indptr[idx + 1].astype(np.int64) - starts
@@ -190,7 +190,7 @@ class SparseMatrix(LinearOperator):
         return out
 
     def gram(self):
-        C = self._csc().to_scipy()
+        C = self.as_csc().to_scipy()
         return np.asarray((C.conj().T @ C).toarray())
 
     def todense(self) -> np.ndarray:

@@ -5,8 +5,8 @@ import pytest
 import scipy.sparse as sp
 from _utils import random_array, tol
 
-from sparsela.kernels.cpu import prox as K
 from sparsela.kernels import reference as ref
+from sparsela.kernels.cpu import prox as K
 
 
 def _soft(v, tau, w):
@@ -132,3 +132,88 @@ def test_fused_iteration_kernels(rng, dtype, k):
     R_ref, rstats_ref = ref.residual_stats(G, V, X)
     np.testing.assert_allclose(R, R_ref, rtol=tol(dtype), atol=tol(dtype))
     np.testing.assert_allclose(rstats, rstats_ref, rtol=10 * tol(dtype))
+
+
+# ---- per-block prox and subdifferential distance --------------------------------
+N_BLOCK = 12
+_W = np.linspace(0.0, 2.0, N_BLOCK)
+_LO, _HI = np.full(N_BLOCK, -0.5), np.linspace(0.1, 1.0, N_BLOCK)
+# name -> (params, real only, block length)
+BLOCK_KERNELS = {
+    "l1": (np.array([0.7]), False, 1),
+    "weighted_l1": (np.concatenate([[0.7], _W]), False, 1),
+    "l0": (np.array([0.7]), False, 1),
+    "nonneg_l1": (np.array([0.7]), True, 1),
+    "elastic_net": (np.array([0.7, 0.3]), False, 1),
+    "box": (np.concatenate([_LO, _HI]), True, 1),
+    "group_l1": (np.array([0.7, 1.0, 0.0, 2.5]), False, 4),
+}
+
+
+def _block_cases(rng, name, dtype):
+    params, real_only, size = BLOCK_KERNELS[name]
+    if real_only and np.dtype(dtype).kind == "c":
+        pytest.skip("real-only penalty")
+    n_blocks = 3 if name == "group_l1" else N_BLOCK
+    for j in range(n_blocks):
+        for scale in (0.05, 0.5, 3.0):
+            yield j, params, scale * random_array(rng, size, dtype)
+        yield j, params, np.zeros(size, dtype=dtype)  # exact zeros: no 0/0
+
+
+@pytest.mark.parametrize("name", list(BLOCK_KERNELS))
+def test_prox_block_kernels(rng, dtype, name):
+    kern = getattr(K, f"{name}_prox_block")
+    twin = getattr(ref, f"{name}_prox_block")
+    for step in (0.4, 2.0):
+        for j, params, v in _block_cases(rng, name, dtype):
+            want = twin(v.copy(), step, params, j)
+            got = v.copy()
+            assert kern(got, step, params, j) is None  # in place
+            assert got.dtype == dtype
+            np.testing.assert_allclose(got, want, rtol=tol(dtype), atol=tol(dtype))
+
+
+@pytest.mark.parametrize("name", list(BLOCK_KERNELS))
+def test_subdiff_distance_kernels(rng, dtype, name):
+    kern = getattr(K, f"{name}_subdiff_distance")
+    twin = getattr(ref, f"{name}_subdiff_distance")
+    prox = getattr(K, f"{name}_prox_block")
+    for j, params, x in _block_cases(rng, name, dtype):
+        grad = random_array(rng, x.shape, dtype)
+        assert kern(x, grad, params, j) == pytest.approx(
+            twin(x, grad, params, j), rel=10 * tol(dtype), abs=10 * tol(dtype)
+        )
+        # the prox point of v at step s is stationary for the gradient (x - v) / s
+        if name != "l0":  # (l0: the limiting subdifferential, checked in the solver)
+            v = x + 0.3 * grad
+            p = v.copy()
+            prox(p, 0.5, params, j)
+            d = kern(p, ((p - v) / 0.5).astype(dtype), params, j)
+            assert d <= 100 * tol(dtype) * (1 + np.abs(v).max()), name
+
+
+def test_subdiff_distance_closed_forms():
+    one = np.array([0.0])
+    lam = np.array([1.0])
+    # |x| at 0: the subdifferential is [-lam, lam]
+    assert K.l1_subdiff_distance(one, np.array([0.4]), lam, 0) == 0.0
+    assert K.l1_subdiff_distance(one, np.array([-1.5]), lam, 0) == pytest.approx(0.5)
+    assert K.l1_subdiff_distance(np.array([2.0]), np.array([-1.0]), lam, 0) == 0.0
+    assert K.l1_subdiff_distance(np.array([2.0]), np.array([1.0]), lam, 0) == 2.0
+    # x >= 0 with lam x: at 0 any gradient >= -lam is optimal
+    assert K.nonneg_l1_subdiff_distance(one, np.array([5.0]), lam, 0) == 0.0
+    assert K.nonneg_l1_subdiff_distance(one, np.array([-3.0]), lam, 0) == 2.0
+    assert K.nonneg_l1_subdiff_distance(np.array([-1.0]), one, lam, 0) == np.inf
+    # box [0, 1]: at the lower bound the gradient may point up, not down
+    box = np.array([0.0, 1.0])
+    assert K.box_subdiff_distance(one, np.array([3.0]), box, 0) == 0.0
+    assert K.box_subdiff_distance(one, np.array([-3.0]), box, 0) == 3.0
+    assert K.box_subdiff_distance(np.array([1.0]), np.array([-3.0]), box, 0) == 0.0
+    assert K.box_subdiff_distance(np.array([0.5]), np.array([-3.0]), box, 0) == 3.0
+    assert K.box_subdiff_distance(np.array([2.0]), one, box, 0) == np.inf
+    # group: ||grad|| <= lam w at 0
+    gp = np.array([1.0, 2.0])
+    z = np.zeros(2)
+    assert K.group_l1_subdiff_distance(z, np.array([1.2, 1.6]), gp, 0) == 0.0
+    assert K.group_l1_subdiff_distance(z, np.array([3.0, 4.0]), gp, 0) == 3.0

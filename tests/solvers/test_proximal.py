@@ -15,8 +15,9 @@ from sparsela.operators import (
     WalshHadamard,
     aslinearoperator,
 )
-from sparsela.prox import L1, Prox
-from sparsela.solvers.proximal._solvers import fista, ista, lambda_max
+from sparsela.penalties import L1, Prox
+from sparsela.penalties import GroupL1 as GroupL1Penalty
+from sparsela.solvers.proximal import fista, ista, lambda_max
 
 cp = pytest.importorskip("cvxpy")
 
@@ -509,3 +510,265 @@ def test_mixed_precision_promotes(rng):
     exact = fista(A32.astype(np.float64), y, lam=lam, tol=1e-10)
     assert res.objective == pytest.approx(exact.objective, rel=1e-9)
     assert res.objective == pytest.approx(ref.objective, rel=1e-5)
+
+
+# ---- the skeleton: operators from SciPy, batches, per-signal lam, callbacks ---------
+def _scipy_ops(A):
+    """SciPy operators of ``A``: from the matrix, and from bare matvec/rmatvec."""
+    return {
+        "aslinearoperator": sla.aslinearoperator(A),
+        "matvec_rmatvec": sla.LinearOperator(
+            A.shape, matvec=lambda v: A @ v, rmatvec=lambda v: A.T @ v, dtype=A.dtype
+        ),
+    }
+
+
+@pytest.mark.parametrize("solver", [ista, fista])
+@pytest.mark.parametrize("which", ["aslinearoperator", "matvec_rmatvec"])
+def test_scipy_linear_operator_gives_the_dense_answer(rng, solver, which):
+    A, Y = _problem(rng, k=3)
+    lam = 0.1 * lambda_max(A, Y)
+    kw = dict(tol=1e-9, max_iter=50000)
+    op = _scipy_ops(A)[which]
+    for y, lam_y in ((Y[:, 0], float(lam[0])), (Y, lam)):
+        ref = solver(A, y, lam=lam_y, **kw)
+        res = solver(op, y, lam=lam_y, **kw)
+        assert np.all(res.converged)
+        np.testing.assert_allclose(res.objective, ref.objective, rtol=1e-9)
+        np.testing.assert_allclose(res.x, ref.x, atol=1e-6)
+    np.testing.assert_allclose(lambda_max(op, Y), lam / 0.1, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [ista, fista, lambda_max])
+def test_operator_without_adjoint_is_refused(rng, call):
+    A, y = _problem(rng)
+    op = sla.LinearOperator(A.shape, matvec=lambda v: A @ v, dtype=A.dtype)
+    kw = {} if call is lambda_max else {"lam": 0.1}
+    with pytest.raises(TypeError, match="^A has no adjoint"):
+        call(op, y, **kw)
+
+
+def test_twenty_signals_match_sklearn_lasso(rng):
+    """Every signal of a batch is its own lasso: scikit-learn's ``Lasso`` with
+    ``alpha = lam / m`` (it minimises ``1/(2m) ||y - A x||^2 + alpha ||x||_1``)."""
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    m, n, S = 40, 100, 20
+    A = rng.standard_normal((m, n))
+    X = np.zeros((n, S))
+    supports = [np.sort(rng.choice(n, 4, replace=False)) for _ in range(S)]
+    for j, s in enumerate(supports):
+        X[s, j] = rng.choice([-1.0, 1.0], 4) * rng.uniform(1.0, 2.0, 4)
+    Y = A @ X + 0.01 * rng.standard_normal((m, S))
+    lam = 0.05 * lambda_max(A, Y)
+    assert lam.shape == (S,)
+    res = fista(A, Y, lam=lam, tol=1e-12)
+    assert res.x.shape == (n, S)
+    for name in ("converged", "status", "n_iter", "residual_norm", "objective", "gap",
+                 "step"):  # fmt: skip
+        assert np.shape(getattr(res, name)) == (S,), name
+    assert np.all(res.converged) and np.all(res.status == 0)
+    assert isinstance(res.support, list) and len(res.support) == S
+    np.testing.assert_allclose(
+        res.residual_norm, np.linalg.norm(A @ res.x - Y, axis=0), rtol=1e-10
+    )
+    for j in range(S):
+        model = linear_model.Lasso(
+            alpha=lam[j] / m, fit_intercept=False, tol=1e-14, max_iter=100000
+        ).fit(A, Y[:, j])
+        f_ref = _objective(A, Y[:, j], model.coef_, lam[j], "l1")
+        assert res.objective[j] == pytest.approx(f_ref, rel=1e-9)
+        assert res.objective[j] <= f_ref * (1 + 1e-10)
+        np.testing.assert_allclose(res.x[:, j], model.coef_, atol=1e-6)
+        np.testing.assert_array_equal(res.support[j], np.flatnonzero(res.x[:, j]))
+        np.testing.assert_array_equal(res.support[j], np.flatnonzero(model.coef_))
+        assert set(supports[j]) <= set(res.support[j].tolist())  # recovered
+        assert np.linalg.norm(res.x[:, j] - X[:, j]) < 0.2 * np.linalg.norm(X[:, j])
+    one = fista(A, Y[:, 0], lam=lam[0], tol=1e-12)
+    assert isinstance(one.support, np.ndarray)
+    np.testing.assert_array_equal(one.support, res.support[0])
+
+
+@pytest.mark.parametrize("solver", [ista, fista])
+@pytest.mark.parametrize("k", [None, 3])
+def test_callback_stops_every_signal(rng, solver, k):
+    A, y = _problem(rng, k=k)
+    seen = []
+
+    def stop_at_three(xk):
+        seen.append(xk.copy())
+        return len(seen) == 3
+
+    res = solver(A, y, lam=0.01, tol=1e-14, callback=stop_at_three)
+    want = (N,) if k is None else (N, k)
+    assert len(seen) == 3 and all(x.shape == want for x in seen)
+    np.testing.assert_array_equal(res.x, seen[-1])
+    assert np.all(res.status == 3) and not np.any(res.converged)
+    assert np.all(res.n_iter == 3)
+    assert "callback" in res.message
+    assert len(res.history["objective"]) == 3
+
+
+@pytest.mark.parametrize(
+    "kind, params",
+    [("l1", {}), ("group_l1", {"groups": GROUPS}), ("elastic_net", {"l1_ratio": 0.4})],
+    ids=["l1", "group_l1", "elastic_net"],
+)
+def test_per_signal_lam_equals_separate_solves(rng, kind, params):
+    A, Y = _problem(rng, k=4)
+    lmax = lambda_max(A, Y, penalty=kind, **params)
+    lam = np.array([0.05, 0.1, 0.2, 0.4]) * lmax
+    batch = fista(A, Y, lam=lam, penalty=kind, tol=1e-12, **params)
+    assert np.all(batch.converged) and np.all(batch.gap <= 1e-12)
+    for j in range(4):
+        solo = fista(A, Y[:, j], lam=lam[j], penalty=kind, tol=1e-12, **params)
+        assert batch.objective[j] == pytest.approx(solo.objective, rel=1e-11)
+        np.testing.assert_allclose(batch.x[:, j], solo.x, rtol=1e-6, atol=1e-8)
+        assert abs(int(batch.n_iter[j]) - solo.n_iter) <= 2
+    # a scalar is the same weight for every signal
+    same = fista(A, Y, lam=float(lam[1]), penalty=kind, tol=1e-12, **params)
+    again = fista(A, Y, lam=np.full(4, lam[1]), penalty=kind, tol=1e-12, **params)
+    np.testing.assert_array_equal(same.x, again.x)
+    # one signal four times: more weight, fewer non-zeros
+    rep = fista(A, np.tile(Y[:, :1], (1, 4)), lam=lam[0] * np.array([1, 2, 4, 8]),
+                penalty=kind, tol=1e-12, **params)  # fmt: skip
+    nnz = [np.count_nonzero(rep.x[:, j]) for j in range(4)]
+    assert nnz == sorted(nnz, reverse=True) and nnz[0] > nnz[-1]
+
+
+def test_per_signal_lam_without_dual_and_ista(rng):
+    """Relative-change stopping (l0) and ISTA honour per-signal weights too."""
+    A, Y = _problem(rng, k=2)
+    lam = np.array([0.01, 0.2])
+    for kw in (dict(penalty="l0", tol=1e-10), dict(penalty="l1", tol=1e-9)):
+        solver = fista if kw["penalty"] == "l0" else ista
+        batch = solver(A, Y, lam=lam, max_iter=20000, **kw)
+        for j in range(2):
+            solo = solver(A, Y[:, j], lam=lam[j], max_iter=20000, **kw)
+            np.testing.assert_allclose(batch.x[:, j], solo.x, rtol=1e-6, atol=1e-8)
+
+
+def test_lambda_max_per_signal(rng):
+    A, Y = _problem(rng, k=3)
+    Y[:, 2] *= 5.0
+    for kind, params in CASES:
+        lmax = lambda_max(A, Y, penalty=kind, **params)
+        assert lmax.shape == (3,)
+        for j in range(3):
+            assert lmax[j] == pytest.approx(
+                lambda_max(A, Y[:, j], penalty=kind, **params), rel=1e-14
+            )
+        at = fista(A, Y, lam=lmax * (1 + 1e-9), penalty=kind, **params)
+        assert np.all(at.x == 0) and np.all(at.n_iter == 0) and np.all(at.converged)
+        assert all(s.size == 0 for s in at.support)
+        below = fista(A, Y, lam=0.9 * lmax, penalty=kind, **params)
+        assert all(np.any(below.x[:, j] != 0) for j in range(3))
+    np.testing.assert_allclose(lambda_max(A, Y), np.abs(A.T @ Y).max(axis=0))
+    np.testing.assert_allclose(
+        lambda_max(A, Y, penalty="nonneg_l1"), np.maximum((A.T @ Y).max(axis=0), 0)
+    )
+
+
+@pytest.mark.parametrize(
+    "lam, err, match",
+    [
+        (np.full(3, 0.123456), ValueError, r"shape \(4,\).*got shape \(3,\)"),
+        (np.full((4, 1), 0.123456), ValueError, r"shape \(4,\).*got shape \(4, 1\)"),
+        (np.array([0.1, np.nan, 0.123456, 0.1]), ValueError, "lam must be finite"),
+        (np.array([0.1, -0.123456, 0.1, 0.1]), ValueError, "lam must be >= 0"),
+        (np.array(["a", "b", "c", "d"]), TypeError, "lam must be a real"),
+        (np.array([True] * 4), TypeError, "lam must be a real"),
+    ],
+)
+def test_bad_per_signal_lam(rng, lam, err, match):
+    A, Y = _problem(rng, k=4)
+    with pytest.raises(err, match=match) as info:
+        fista(A, Y, lam=lam)
+    assert "0.123456" not in str(info.value)  # the shape, never the values
+    with pytest.raises(ValueError, match=r"shape \(1,\)"):
+        fista(A, Y[:, 0], lam=np.ones(2))
+
+
+def test_penalty_objects_keep_their_own_lam(rng):
+    A, Y = _problem(rng, k=2)
+    for g, kw in (
+        (L1(0.3), dict(lam=0.3)),
+        (GroupL1Penalty(0.5, groups=GROUPS), dict(lam=0.5, penalty="group_l1",
+                                                groups=GROUPS)),
+    ):  # fmt: skip
+        inst = fista(A, Y, penalty=g, tol=1e-11)
+        named = fista(A, Y, tol=1e-11, **kw)
+        np.testing.assert_array_equal(inst.x, named.x)
+        np.testing.assert_array_equal(inst.gap, named.gap)
+    with pytest.raises(ValueError, match="lam must be None"):
+        fista(A, Y, lam=np.ones(2), penalty=L1(0.3))
+
+
+def test_subclass_overriding_prox_goes_through_its_prox(rng):
+    """A subclass of a built-in that overrides ``prox`` is called, not bypassed."""
+    A, y = _problem(rng)
+    calls = []
+
+    class CountedL1(L1):
+        def prox(self, v, step):
+            calls.append(np.shape(v))
+            return super().prox(v, step)
+
+    ref = fista(A, y, lam=0.2, tol=1e-10)
+    res = fista(A, y, penalty=CountedL1(0.2), tol=1e-10)
+    assert len(calls) >= res.n_iter and calls[0] == (N,)  # 1-D, as y was
+    assert res.objective == pytest.approx(ref.objective, rel=1e-12)
+
+
+def test_status_codes_are_the_shared_ones(rng):
+    from sparsela import Status
+
+    A, y = _problem(rng)
+    assert fista(A, y, lam=0.1).status is Status.CONVERGED
+    assert fista(A, y, lam=0.1, tol=0.0, max_iter=2).status is Status.MAX_ITER
+    assert fista(A, y, lam=0.1, callback=lambda x: True).status is Status.CALLBACK
+    batch = fista(A, np.column_stack([y, y]), lam=0.1, tol=0.0, max_iter=2)
+    assert batch.status.dtype.kind == "i" and np.all(batch.status == Status.MAX_ITER)
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        (dict(step=np.full(50, 0.123456)), TypeError, r"step .* shape \(50,\)"),
+        (dict(tol=np.full(50, 0.123456)), TypeError, r"tol .* shape \(50,\)"),
+        (dict(max_iter=np.arange(50)), TypeError, r"max_iter .* shape \(50,\)"),
+        (dict(restart=np.full(50, 0.123456)), ValueError, "restart .* ndarray"),
+        (dict(backtracking=np.full(50, 0.123456)), ValueError, "backtracking"),
+        (dict(penalty="elastic_net", l1_ratio=np.full(50, 0.123456)), TypeError,
+         "l1_ratio"),
+        (dict(penalty=np.full(50, 0.123456)), TypeError, "penalty .* ndarray"),
+    ],
+)  # fmt: skip
+def test_messages_name_shapes_not_values(rng, kwargs, err, match):
+    A, y = _problem(rng)
+    kwargs = {"lam": None if "penalty" in kwargs and "l1_ratio" not in kwargs
+              else 0.1, **kwargs}  # fmt: skip
+    with pytest.raises(err, match=match) as info:
+        fista(A, y, **kwargs)
+    assert "0.123456" not in str(info.value) and "49" not in str(info.value)
+    with pytest.raises(ValueError, match="lambda_max, got an object") as info:
+        lambda_max(A, y, penalty=np.full(50, 0.123456))
+    assert "0.123456" not in str(info.value)
+
+
+@pytest.mark.parametrize("fmt", ["CSR", "CSC", "COO", "BSR"])
+def test_sparse_formats_match_dense(rng, fmt):
+    """Every sparse format runs on the operator's CSC copy: the dense answer."""
+    import sparsela.formats
+
+    S = sp.random(40, 70, density=0.15, random_state=3, format="csr")
+    S = S + sp.random(40, 70, density=0.05, random_state=5, format="csr")
+    D = S.toarray()
+    y = D[:, [2, 50]] @ np.array([1.0, -1.0]) + 0.01 * rng.standard_normal(40)
+    lam = 0.1 * lambda_max(D, y)
+    cls = getattr(sparsela.formats, fmt)
+    A = cls.from_scipy(S.tobsr(blocksize=(2, 2)) if fmt == "BSR" else S)
+    ref = fista(D, np.column_stack([y, 2 * y]), lam=lam, tol=1e-11)
+    res = fista(A, np.column_stack([y, 2 * y]), lam=lam, tol=1e-11)
+    assert np.all(res.converged)
+    np.testing.assert_allclose(res.objective, ref.objective, rtol=1e-10)
+    np.testing.assert_allclose(res.x, ref.x, atol=1e-8)

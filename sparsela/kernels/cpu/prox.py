@@ -11,6 +11,16 @@ The kernels are serial on purpose: each call is O(n) memory-bound work, a
 fraction of one operator product, for which waking threads costs more than it
 saves. The NumPy twins live in :mod:`sparsela.kernels.reference` (section ``prox``).
 Inputs are validated by the public functions; these kernels trust them.
+
+The per-block kernels at the end serve coordinate and block solvers: for each
+penalty ``<name>_prox_block(v, step, params, j)`` overwrites the 1-D block
+``v`` (block ``j``: one coefficient for a separable penalty, a group for the
+group lasso) with its prox, and ``<name>_subdiff_distance(x, grad, params, j)``
+returns the distance of ``-grad`` to the penalty's subdifferential on block
+``j`` at ``x``. ``params`` is the penalty's float64 parameter array
+(:meth:`~sparsela.penalties.Penalty.block_params`): ``[lam]``, ``[lam, w_0,
+..., w_{n-1}]`` (weighted l1), ``[lam, l1_ratio]`` (elastic net), ``[lam,
+w_0, ..., w_{G-1}]`` (group weights) or ``[lower_0..., upper_0...]`` (box).
 """
 
 from __future__ import annotations
@@ -21,12 +31,24 @@ import numpy as np
 from numba import njit
 
 __all__ = [
+    "box_prox_block",
+    "box_subdiff_distance",
     "csc_cols_matmat",
+    "elastic_net_prox_block",
+    "elastic_net_subdiff_distance",
     "extrapolate",
     "extrapolate_step",
+    "group_l1_prox_block",
+    "group_l1_subdiff_distance",
     "group_norms",
     "group_soft_threshold",
     "hard_threshold",
+    "l0_prox_block",
+    "l0_subdiff_distance",
+    "l1_prox_block",
+    "l1_subdiff_distance",
+    "nonneg_l1_prox_block",
+    "nonneg_l1_subdiff_distance",
     "nonneg_soft_threshold",
     "pair_stats",
     "residual_stats",
@@ -34,6 +56,8 @@ __all__ = [
     "soft_threshold",
     "soft_threshold_complex",
     "support_rows",
+    "weighted_l1_prox_block",
+    "weighted_l1_subdiff_distance",
 ]
 
 
@@ -264,3 +288,187 @@ def residual_stats(AXn, AV, B, R, out):  # pragma: no cover - numba
             out[0, j] += d.real * d.real + d.imag * d.imag
             out[1, j] += r.real * r.real + r.imag * r.imag
             out[2, j] += b.real * r.real + b.imag * r.imag
+
+
+# ---- per-block prox and optimality (coordinate and block solvers) -------------------
+@njit(cache=True)
+def _shrink_block(v, t):  # pragma: no cover - numba
+    """``v <- v max(0, 1 - t / |v_i|)`` entry-wise (real or complex)."""
+    for i in range(v.shape[0]):
+        x = v[i]
+        a = abs(x)
+        d = a - t
+        v[i] = x * (d / a) if d > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _l1_distance(v, grad, t, c):  # pragma: no cover - numba
+    """Distance of ``-(grad + c v)`` to ``t`` times the subdifferential of
+    ``|.|`` at ``v`` (``c``: the ridge part of the elastic net)."""
+    s = 0.0
+    for i in range(v.shape[0]):
+        x = v[i]
+        g = grad[i] + c * x
+        a = abs(x)
+        if a > 0.0:
+            d = abs(g + t * (x / a))
+        else:
+            d = max(abs(g) - t, 0.0)
+        s += d * d
+    return np.sqrt(s)
+
+
+@njit(cache=True)
+def l1_prox_block(v, step, params, j):  # pragma: no cover - numba
+    """Soft threshold of ``v`` at ``step * lam``; ``params = [lam]``."""
+    _shrink_block(v, step * params[0])
+
+
+@njit(cache=True)
+def l1_subdiff_distance(x, grad, params, j):  # pragma: no cover - numba
+    """``|grad + lam sign(x)|`` at ``x != 0``, ``max(|grad| - lam, 0)`` at 0."""
+    return _l1_distance(x, grad, params[0], 0.0)
+
+
+@njit(cache=True)
+def weighted_l1_prox_block(v, step, params, j):  # pragma: no cover - numba
+    """Soft threshold at ``step * lam * w_j``; ``params = [lam, w_0, ...]``."""
+    _shrink_block(v, step * params[0] * params[1 + j])
+
+
+@njit(cache=True)
+def weighted_l1_subdiff_distance(x, grad, params, j):  # pragma: no cover - numba
+    """As :func:`l1_subdiff_distance` with the weight ``lam * w_j``."""
+    return _l1_distance(x, grad, params[0] * params[1 + j], 0.0)
+
+
+@njit(cache=True)
+def l0_prox_block(v, step, params, j):  # pragma: no cover - numba
+    """Hard threshold: keep ``v_i`` where ``|v_i| > sqrt(2 step lam)``."""
+    thr = np.sqrt(2.0 * step * params[0])
+    for i in range(v.shape[0]):
+        if not abs(v[i]) > thr:
+            v[i] = 0.0
+
+
+@njit(cache=True)
+def l0_subdiff_distance(x, grad, params, j):  # pragma: no cover - numba
+    """``|grad|`` at ``x != 0``; 0 at ``x = 0`` (limiting subdifferential)."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] != 0:
+            a = abs(grad[i])
+            s += a * a
+    return np.sqrt(s)
+
+
+@njit(cache=True)
+def nonneg_l1_prox_block(v, step, params, j):  # pragma: no cover - numba
+    """``max(v - step lam, 0)`` (real)."""
+    t = step * params[0]
+    for i in range(v.shape[0]):
+        d = v[i] - t
+        v[i] = d if d > 0.0 else 0.0
+
+
+@njit(cache=True)
+def nonneg_l1_subdiff_distance(x, grad, params, j):  # pragma: no cover - numba
+    """``|grad + lam|`` at ``x > 0``, ``max(-grad - lam, 0)`` at 0, inf below."""
+    lam = params[0]
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 0.0:
+            d = abs(grad[i] + lam)
+        elif x[i] == 0.0:
+            d = max(-grad[i] - lam, 0.0)
+        else:
+            return np.inf
+        s += d * d
+    return np.sqrt(s)
+
+
+@njit(cache=True)
+def elastic_net_prox_block(v, step, params, j):  # pragma: no cover - numba
+    """Soft threshold at ``step lam a``, divided by ``1 + step lam (1 - a)``."""
+    lam, a = params[0], params[1]
+    _shrink_block(v, step * lam * a)
+    c = 1.0 / (1.0 + step * lam * (1.0 - a))
+    for i in range(v.shape[0]):
+        v[i] = v[i] * c
+
+
+@njit(cache=True)
+def elastic_net_subdiff_distance(x, grad, params, j):  # pragma: no cover - numba
+    """The l1 distance of ``grad + lam (1 - a) x`` with weight ``lam a``."""
+    lam, a = params[0], params[1]
+    return _l1_distance(x, grad, lam * a, lam * (1.0 - a))
+
+
+@njit(cache=True)
+def box_prox_block(v, step, params, j):  # pragma: no cover - numba
+    """Clip to ``[lower_j, upper_j]``; ``params = [lower (n), upper (n)]``."""
+    n = params.shape[0] // 2
+    lo, hi = v.dtype.type(params[j]), v.dtype.type(params[n + j])
+    for i in range(v.shape[0]):
+        v[i] = min(max(v[i], lo), hi)
+
+
+@njit(cache=True)
+def box_subdiff_distance(x, grad, params, j):  # pragma: no cover - numba
+    """Distance of ``-grad`` to the normal cone of the box at ``x`` (inf outside).
+
+    The bounds are rounded to the precision of ``x``, as the projection stores
+    them."""
+    n = params.shape[0] // 2
+    lo, hi = x.dtype.type(params[j]), x.dtype.type(params[n + j])
+    s = 0.0
+    for i in range(x.shape[0]):
+        xi, g = x[i], grad[i]
+        if xi < lo or xi > hi:
+            return np.inf
+        if lo == hi:
+            d = 0.0
+        elif xi == lo:
+            d = max(-g, 0.0)
+        elif xi == hi:
+            d = max(g, 0.0)
+        else:
+            d = abs(g)
+        s += d * d
+    return np.sqrt(s)
+
+
+@njit(cache=True)
+def group_l1_prox_block(v, step, params, j):  # pragma: no cover - numba
+    """Scale the group ``v`` by ``max(0, 1 - step lam w_j / ||v||)``."""
+    s = 0.0
+    for i in range(v.shape[0]):
+        a = abs(v[i])
+        s += a * a
+    nrm = np.sqrt(s)
+    t = step * params[0] * params[1 + j]
+    scale = 1.0 - t / nrm if nrm > t else 0.0
+    for i in range(v.shape[0]):
+        v[i] = v[i] * scale
+
+
+@njit(cache=True)
+def group_l1_subdiff_distance(x, grad, params, j):  # pragma: no cover - numba
+    """``||grad + t x / ||x||||`` at ``x != 0``, ``max(||grad|| - t, 0)`` at 0,
+    with ``t = lam w_j``."""
+    t = params[0] * params[1 + j]
+    sx = 0.0
+    for i in range(x.shape[0]):
+        a = abs(x[i])
+        sx += a * a
+    nx = np.sqrt(sx)
+    s = 0.0
+    if nx > 0.0:
+        for i in range(x.shape[0]):
+            a = abs(grad[i] + t * (x[i] / nx))
+            s += a * a
+        return np.sqrt(s)
+    for i in range(x.shape[0]):
+        a = abs(grad[i])
+        s += a * a
+    return max(np.sqrt(s) - t, 0.0)
