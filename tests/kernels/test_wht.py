@@ -5,13 +5,13 @@ import pytest
 from _utils import random_array, tol
 
 from sparsela.kernels.cpu import wht
-from sparsela.kernels.reference import fwht_reference
 from sparsela.kernels.cpu.wht import (
     fwht_along_axis,
     fwht_rows_inplace,
     fwht_xp,
     ordering_permutation,
 )
+from sparsela.kernels.reference import fwht_reference
 
 
 def _brute_bitrev(v, n_bits):
