@@ -12,7 +12,61 @@ from ._base import LinearOperator, _conj
 from ._convert import aslinearoperator
 from .basic import Dense
 
-__all__ = ["Kronecker"]
+__all__ = ["Kronecker", "mode_products"]
+
+
+def mode_products(T: Any, mats: Any, *, adjoint: bool = False) -> Any:
+    """Apply ``mats[i]`` (or its adjoint) along axis ``i`` of the tensor ``T``.
+
+    The product of :class:`Kronecker`, open to solvers whose factors change
+    every iteration (building an operator per product would cost more than
+    the product on small modes). Axes of ``T`` after the last factor are
+    batch axes.
+
+    Parameters
+    ----------
+    T : ndarray of shape (n_1, ..., n_I, ...)
+        The tensor.
+    mats : sequence of ndarray or LinearOperator
+        One matrix per leading axis; arrays are applied with one batched GEMM
+        per mode (no transposes), operators through their ``_matmat``.
+    adjoint : bool, default=False
+        Apply the adjoints ``mats[i]^H`` instead.
+
+    Returns
+    -------
+    ndarray of shape (m_1, ..., m_I, ...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.operators.kronecker import mode_products
+    >>> A, B = np.arange(6.0).reshape(2, 3), np.eye(2)
+    >>> x = np.arange(6.0)
+    >>> np.allclose(mode_products(x.reshape(3, 2), [A, B]).ravel(), np.kron(A, B) @ x)
+    True
+    """
+    xp = get_namespace(T)
+    shape = list(T.shape)
+    for i, M in enumerate(mats):
+        a = math.prod(shape[:i])
+        b = math.prod(shape[i + 1 :])
+        T3 = T.reshape(a, shape[i], b)
+        if isinstance(M, LinearOperator):
+            W = xp.ascontiguousarray(T3.transpose(1, 0, 2)).reshape(shape[i], a * b)
+            W = M._rmatmat(W) if adjoint else M._matmat(W)
+            shape[i] = W.shape[0]
+            T = W.reshape(shape[i], a, b).transpose(1, 0, 2)
+        else:
+            if adjoint:
+                M = _conj(M).T
+            shape[i] = M.shape[0]
+            if b == 1:  # last mode of a single vector: one GEMM, not a loop
+                T = T3[:, :, 0] @ M.T
+            else:
+                T = xp.matmul(M, T3)
+        T = T.reshape(shape)
+    return T
 
 
 def _real(dtype):
@@ -90,30 +144,13 @@ class Kronecker(LinearOperator):
         return out
 
     def _apply(self, X, adjoint):
-        # X: (n_total, k). Walk the modes; the array is kept as (a, n_i, b) where
-        # a = product of already-transformed leading dims, b = trailing dims * k.
-        xp = get_namespace(X)
+        # the modes of X (n_1, ..., n_I, k); dense factors as arrays, so that
+        # each mode is one batched GEMM
         k = X.shape[1]
-        dims_in = [op.shape[0] if adjoint else op.shape[1] for op in self.factors]
-        dims_out = [op.shape[1] if adjoint else op.shape[0] for op in self.factors]
-        cur = list(dims_in)
-        Z = X
-        for i, op in enumerate(self.factors):
-            a = math.prod(dims_out[:i])
-            b = math.prod(cur[i + 1 :]) * k
-            Z3 = Z.reshape(a, cur[i], b)
-            if isinstance(op, Dense):
-                M = _conj(op.A).T if adjoint else op.A
-                if b == 1:  # last mode of a single vector: one GEMM, not a loop
-                    Z = (Z3[:, :, 0] @ M.T)[:, :, None]
-                else:
-                    Z = xp.matmul(M, Z3)
-            else:
-                T = xp.ascontiguousarray(Z3.transpose(1, 0, 2)).reshape(cur[i], a * b)
-                T = op._rmatmat(T) if adjoint else op._matmat(T)
-                Z = T.reshape(dims_out[i], a, b).transpose(1, 0, 2)
-            cur[i] = dims_out[i]
-        return xp.ascontiguousarray(Z).reshape(-1, k)
+        dims = [op.shape[0] if adjoint else op.shape[1] for op in self.factors]
+        mats = [op.A if isinstance(op, Dense) else op for op in self.factors]
+        Z = mode_products(X.reshape(*dims, k), mats, adjoint=adjoint)
+        return get_namespace(Z).ascontiguousarray(Z).reshape(-1, k)
 
     def _matmat(self, X):
         return self._apply(X, False)

@@ -46,11 +46,11 @@ def test_irs_mimo_example(fast, capsys):
 
 
 def test_demo_panel():
-    from sparsela.cli._panel_sbl import _demo
+    from sparsela.cli.panels import kron_sbl
 
     fig, ax = plt.subplots()
     try:
-        summary = _demo(ax)
+        summary = kron_sbl.panel(ax)
     finally:
         plt.close(fig)
     assert "NMSE" in summary and "support recovery" in summary

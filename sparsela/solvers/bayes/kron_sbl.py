@@ -1,259 +1,69 @@
-"""Kronecker-structured sparse Bayesian learning (KroSBL, PC-KroSBL).
-
-He & Joseph, "Bayesian Algorithms for Kronecker-structured Sparse Vector
-Recovery With Application to IRS-MIMO Channel Estimation", IEEE TSP 2024
-(arXiv 2307.14719). Specification: ALGORITHMS.md §1.
-"""
+"""Kronecker-structured sparse Bayesian learning (KroSBL, PC-KroSBL)."""
 
 from __future__ import annotations
 
 import math
 import numbers
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import scipy.linalg.lapack
-import scipy.optimize
+import scipy.sparse
+import scipy.sparse.linalg
 
 from ..._backend import to_numpy
-from ..._result import SBLResult
+from ..._result import SBLResult, Status
 from ..._validation import (
     check_array,
+    check_callback,
     check_finite,
     check_positive_int,
+    check_problem,
     check_scalar,
-    result_dtype,
 )
-from ...operators import Dense, Kronecker, LinearOperator, aslinearoperator
+from ...formats import SparseFormat
+from ...operators import Kronecker, LinearOperator, aslinearoperator
+from .._base import History, run
+from ._common import STATUS_WORDS, sbl_result, signal_groups
+from ._kron_mstep import coupling_matrix
+from ._kron_state import KronState
 
 __all__ = ["kron_sbl"]
 
 _DEFAULT_PRUNE = {"svd": 1e-3, "am": 1e-2}
-# floor added to a coupled mode's variances (PC-KroSBL code: 1e-5 on unit-norm
-# vectors); relative here so that the algorithm is scale-equivariant
-_PC_FLOOR = 1e-5
+
+_DETAILS = {
+    int(Status.CONVERGED): "the relative change of gamma fell below tol",
+    **STATUS_WORDS,
+}
 
 
-# ---------------------------------------------------------------------------
-# tensor helpers (C-order: the first factor acts on the slowest axis)
-# ---------------------------------------------------------------------------
-def _mode_apply(T: np.ndarray, mats: Sequence[np.ndarray | None]) -> np.ndarray:
-    """Apply ``mats[i]`` along axis ``i`` of ``T`` (trailing axes are batch).
-
-    ``None`` entries leave their axis unchanged. One batched GEMM per mode,
-    no transposes: the array is viewed as ``(a, d_i, b)``.
-    """
-    shape = list(T.shape)
-    for i, M in enumerate(mats):
-        if M is None:
-            continue
-        a = math.prod(shape[:i])
-        b = math.prod(shape[i + 1 :])
-        T3 = T.reshape(a, shape[i], b)
-        if b == 1:
-            T = T3[:, :, 0] @ M.T
-        else:
-            T = np.matmul(M, T3)
-        shape[i] = M.shape[0]
-        T = T.reshape(shape)
-    return T
-
-
-def _outer(vectors: Sequence[np.ndarray]) -> np.ndarray:
-    """Tensor ``v_1 ∘ ... ∘ v_I`` (its C-order ravel is ``kron(v_1, ..., v_I)``)."""
-    out = vectors[0]
-    for v in vectors[1:]:
-        out = np.multiply.outer(out, v)
-    return out
-
-
-def _eigh(C: np.ndarray):
-    """Eigenvalues (ascending) and eigenvectors of a small Hermitian matrix.
-
-    Calls LAPACK ``syevd``/``heevd`` directly: for the 8-20 row matrices of
-    KroSBL the wrapper of :func:`numpy.linalg.eigh` costs more than the
-    decomposition.
-    """
-    (fn,) = scipy.linalg.lapack.get_lapack_funcs(
-        ("heevd" if np.iscomplexobj(C) else "syevd",), (C,)
-    )
-    w, V, info = fn(C, compute_v=1, lower=1)
-    if info != 0:
-        return np.linalg.eigh(C)
-    return w, V
-
-
-def _kron_estep(mats, gams, Y, sigma2):
-    """Posterior mean and variances of ``x`` for a Kronecker prior (§1.3.1).
-
-    Parameters
-    ----------
-    mats : list of ndarray
-        Factors ``A_i`` of shape ``(m_i, l_i)``.
-    gams : list of ndarray
-        Per-mode prior variances ``γ_i > 0`` of length ``l_i``.
-    Y : ndarray of shape (m_1, ..., m_I, L)
-        Measurements as a tensor, signals on the last axis.
-    sigma2 : float
-        Noise variance (> 0).
-
-    Returns
-    -------
-    mu : ndarray of shape (l_1, ..., l_I, L)
-    dsig : ndarray of shape (l_1, ..., l_I)
-        ``diag(Σ)``, clipped at 0.
-    logdet : float
-        ``log |Σ_y|``.
-    quad : float
-        ``tr(Y^H Σ_y^{-1} Y) / L``.
-    res2 : float
-        ``||Y - H mu||_F^2 / L`` (``= σ^4 ||Σ_y^{-1} Y||^2 / L``).
-
-    Never forms ``Σ`` nor the Kronecker product: per-mode eigendecompositions
-    of ``C_i = A_i Γ_i A_i^H`` and mode products only.
-    """
-    Us, ps, Bs = [], [], []
-    cplx = any(np.iscomplexobj(A) for A in mats) or np.iscomplexobj(Y)
-    for A, g in zip(mats, gams, strict=True):
-        AH = A.conj().T if cplx else A.T
-        # LAPACK reads the lower triangle only: no symmetrisation needed
-        p, U = _eigh((A * g) @ AH)
-        # eigenvalues at round-off level belong to the null space of A_i^H:
-        # there A_i^H u = 0 exactly, so zero them (and B's columns) outright
-        small = p <= p[-1] * A.shape[0] * np.finfo(float).eps * 8
-        p = np.where(small, 0.0, p)
-        B = (g[:, None] * AH) @ U
-        if small.any():
-            B[:, small] = 0.0
-        Us.append(U)
-        ps.append(p)
-        Bs.append(B)
-    P = _outer(ps)
-    Dinv = 1.0 / (sigma2 + P)
-    Yt = _mode_apply(Y, [U.conj().T if cplx else U.T for U in Us])
-    L = Y.shape[-1]
-    absY2 = np.sum((Yt * Yt.conj()).real if cplx else Yt * Yt, axis=-1)
-    quad = float(np.sum(Dinv * absY2)) / L
-    res2 = float(sigma2**2 * np.sum(Dinv**2 * absY2)) / L
-    logdet = float(np.sum(np.log(sigma2 + P)))
-    Z = Yt * Dinv[..., None]
-    mu = _mode_apply(Z, Bs)
-    red = _mode_apply(
-        Dinv[..., None], [(B * B.conj()).real if cplx else B * B for B in Bs]
-    )[..., 0]
-    dsig = np.maximum(_outer(gams) - red, 0.0)
-    return mu, dsig, logdet, quad, res2
-
-
-# ---------------------------------------------------------------------------
-# M-steps
-# ---------------------------------------------------------------------------
-def _contract_except(D: np.ndarray, vecs: Sequence[np.ndarray], i: int) -> np.ndarray:
-    """``sum over all axes but i of D * prod_{j != i} vecs[j][index_j]``."""
-    T = D
-    for j in range(D.ndim - 1, -1, -1):  # from the back: axis numbers stay valid
-        if j != i:
-            T = np.tensordot(T, vecs[j], axes=([j], [0]))
-    return T
-
-
-def _couple(t, C):
-    """PC step: ``γ̃ = C NNLS(C, t) + floor`` (``C = None``: uncoupled)."""
-    if C is None:
-        return t
-    g, _ = scipy.optimize.nnls(C, t)
-    gt = C @ g
-    return gt + _PC_FLOOR * max(float(np.linalg.norm(gt)), np.finfo(float).tiny)
-
-
-def _normalise(gams):
-    """Unit norm for modes 1..I-1, the product of the norms on mode I."""
-    scale = 1.0
-    out = []
-    for g in gams[:-1]:
-        c = float(np.linalg.norm(g))
-        out.append(g / c)
-        scale *= c
-    out.append(gams[-1] * scale)
-    return out
-
-
-def _top_singular(M: np.ndarray):
-    """Leading singular triple of a non-negative matrix via its smaller Gram."""
-    p, q = M.shape
-    if p <= q:
-        w, V = _eigh(M @ M.T)
-        s = math.sqrt(max(w[-1], 0.0))
-        u = V[:, -1]
-        v = (M.T @ u) / s if s > 0 else np.zeros(q)
-    else:
-        w, V = _eigh(M.T @ M)
-        s = math.sqrt(max(w[-1], 0.0))
-        v = V[:, -1]
-        u = (M @ v) / s if s > 0 else np.zeros(p)
-    return np.abs(u), s, np.abs(v)
-
-
-def _svd_mstep(D, couplings):
-    """Sequential rank-1 (TT-SVD-like) Kronecker approximation of ``D`` (§1.5)."""
-    dims = D.shape
-    gams = []
-    rest = D.reshape(-1)
-    for i in range(len(dims) - 1):
-        u, s, v = _top_singular(rest.reshape(dims[i], -1))
-        gams.append(u)
-        rest = s * v
-    gams.append(rest)
-    gams = [_couple(g, C) for g, C in zip(gams, couplings, strict=True)]
-    if any(not np.any(g > 0) for g in gams):
-        return gams
-    return _normalise(gams)
-
-
-def _am_mstep(D, gams, couplings, max_sweeps, tol):
-    """Alternating closed-form minimisation of ``Σ log γ + d / γ`` (§1.4, §1.8)."""
-    I = D.ndim
-    N = D.size
-    gams = list(gams)
-    for _ in range(max_sweeps):
-        old = _outer(gams)
-        for i in range(I):
-            inv = [1.0 / np.maximum(g, np.finfo(float).tiny) for g in gams]
-            t = _contract_except(D, inv, i) * (D.shape[i] / N)
-            gams[i] = _couple(t, couplings[i])
-        gams = _normalise(gams)
-        new = _outer(gams)
-        nrm = float(np.linalg.norm(old))
-        if float(np.linalg.norm(new - old)) <= tol * nrm:
-            break
-    return gams
-
-
-def _coupling_matrix(n: int, beta: float) -> np.ndarray:
-    C = np.eye(n)
-    idx = np.arange(n - 1)
-    C[idx, idx + 1] = beta
-    C[idx + 1, idx] = beta
-    return C
-
-
-# ---------------------------------------------------------------------------
-# validation
-# ---------------------------------------------------------------------------
-def _factor_matrix(f: Any, i: int) -> np.ndarray:
+def _check_factor(f: Any, i: int) -> tuple[LinearOperator, np.ndarray]:
+    """The operator and the explicit matrix of ``factors[i]`` (small)."""
     name = f"factors[{i}]"
-    if isinstance(f, LinearOperator):
-        M = f.A if isinstance(f, Dense) else f.todense()
-        M = np.asarray(to_numpy(M))
+    if f is None:
+        raise TypeError(f"{name} must be a matrix or a linear operator, got None")
+    is_operator = isinstance(
+        f, (LinearOperator, scipy.sparse.linalg.LinearOperator, SparseFormat)
+    ) or scipy.sparse.issparse(f)
+    if not is_operator:  # an array: checked here, so the message names it
+        f = check_array(to_numpy(f), name, ndim=2, allow_int=True, allow_empty=False)
+    try:
+        op = aslinearoperator(f)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be an array, a sparse matrix, a sparsela format or a "
+            f"linear operator, got {type(f).__name__}"
+        ) from None
+    if op.dtype.kind not in "fcbiu":
+        raise TypeError(f"{name} must have a floating or complex dtype, got {op.dtype}")
+    if 0 in op.shape:
+        raise ValueError(f"{name} must not be empty, got shape {op.shape}")
+    with np.errstate(invalid="ignore", over="ignore"):  # Inf * 0: checked next
+        M = np.asarray(to_numpy(op.todense()))
+    if is_operator:  # arrays were checked above
         check_finite(M, name)
-        if M.dtype.kind not in "fc":
-            M = M.astype(np.float64)
-        return M
-    if hasattr(f, "toarray") or hasattr(f, "__cuda_array_interface__"):
-        return _factor_matrix(aslinearoperator(f), i)
-    return check_array(f, name, ndim=2, allow_int=True, allow_empty=False)
+    return op, M
 
 
 def _per_mode(value, I, name, *, default):
@@ -291,7 +101,7 @@ def _block_modes(block, I):
     return sorted({b % I for b in modes})
 
 
-def _validate(factors, y, method, noise_var, max_iter, tol):
+def _check_factors(factors: Any) -> tuple[list[LinearOperator], list[np.ndarray]]:
     if isinstance(factors, Kronecker):
         factors = list(factors.factors)
     if isinstance(factors, (np.ndarray, LinearOperator)) or not isinstance(
@@ -303,27 +113,10 @@ def _validate(factors, y, method, noise_var, max_iter, tol):
         )
     if len(factors) == 0:
         raise ValueError("factors must hold at least one matrix")
-    mats = [_factor_matrix(f, i) for i, f in enumerate(factors)]
-    y = check_array(to_numpy(y), "y", ndim=(1, 2), allow_int=True, allow_empty=False)
-    M = math.prod(A.shape[0] for A in mats)
-    if y.shape[0] != M:
-        rows = " x ".join(str(A.shape[0]) for A in mats)
-        raise ValueError(
-            f"the factors' row counts multiply to {rows} = {M}, but y has "
-            f"{y.shape[0]} rows"
-        )
-    if method not in _DEFAULT_PRUNE:
-        raise ValueError(f"method must be 'svd' or 'am', got {method!r}")
-    if noise_var is not None:
-        check_scalar(noise_var, "noise_var", min_val=0.0, include_min=False)
-    check_positive_int(max_iter, "max_iter")
-    check_scalar(tol, "tol", min_val=0.0)
-    return mats, y
+    checked = [_check_factor(f, i) for i, f in enumerate(factors)]
+    return [op for op, _ in checked], [M for _, M in checked]
 
 
-# ---------------------------------------------------------------------------
-# public solver
-# ---------------------------------------------------------------------------
 def kron_sbl(
     factors: Any,
     y: Any,
@@ -332,6 +125,7 @@ def kron_sbl(
     block: bool | Sequence[int] = False,
     beta: float | Sequence[float] = 0.8,
     noise_var: float | None = None,
+    joint: bool = False,
     max_iter: int = 150,
     tol: float = 1e-4,
     prune: float | Sequence[float] | None = None,
@@ -354,13 +148,15 @@ def kron_sbl(
     Parameters
     ----------
     factors : sequence of array_like or LinearOperator, or Kronecker
-        ``A_i`` of shape ``(m_i, n_i)``, real or complex; operators are turned
-        into matrices (they are small). A :class:`~sparsela.operators.Kronecker`
-        operator stands for its factors.
+        ``A_i`` of shape ``(m_i, n_i)``, real or complex: anything
+        :func:`~sparsela.operators.aslinearoperator` accepts (a SciPy
+        ``LinearOperator`` included); operators are formed once through
+        their ``todense()`` (the factors are small). A
+        :class:`~sparsela.operators.Kronecker` operator stands for its
+        factors.
     y : array_like of shape (M,) or (M, n_signals)
         Measurements, ``M = prod m_i``, C-order flattening (the first factor
-        acts on the slowest axis, as ``np.kron``). Several signals (in
-        columns) share the hyperparameters, as in M-SBL.
+        acts on the slowest axis, as ``np.kron``), signals in columns.
     method : {"svd", "am"}, default="svd"
         M-step: sequential rank-1 SVD approximation (SVD-KroSBL, faster and in
         practice more accurate) or alternating minimisation (AM-KroSBL, a
@@ -373,10 +169,17 @@ def kron_sbl(
         Coupling strength of neighbouring variances in coupled modes
         (``C_β = I + β (S + S^T)``), per mode or shared.
     noise_var : float, optional
-        Noise variance ``σ² > 0``. Learned by EM when omitted (started at
-        ``0.1 var(y)``, floored at ``1e-12 ||y||^2 / M``).
+        Noise variance ``σ² > 0``, shared by every signal. Learned by EM when
+        omitted, per signal (per group with ``joint=True``), started at
+        ``0.1 var(y)``, floored at ``1e-12 ||y||^2 / M``.
+    joint : bool, default=False
+        ``False``: every column of ``y`` is its own problem with its own
+        per-mode supports and variances (solved in one batch that shares the
+        factors). ``True``: the columns share the hyperparameters, hence the
+        support (as in M-SBL): one set of ``gammas``, one noise variance and
+        one stopping decision for all.
     max_iter : int, default=150
-        Maximum number of EM iterations.
+        Maximum number of EM iterations per signal.
     tol : float, default=1e-4
         Stop when ``||γ_new - γ|| / ||γ|| <= tol`` (full ``N``-vector).
     prune : float or sequence of float, optional
@@ -390,27 +193,43 @@ def kron_sbl(
     inner_tol : float, default=1e-5
         Relative change of ``⊗γ_i`` that ends the AM sweeps.
     callback : callable, optional
-        ``callback(x)`` after each iteration with the current posterior mean
-        (full length); returning ``True`` stops the solver.
+        ``callback(xk)`` after each iteration with the current posterior mean
+        of every signal, shaped as the result's ``x`` (finished signals at
+        their final value); returning ``True`` stops every running signal
+        with ``Status.CALLBACK``.
 
     Returns
     -------
     SBLResult
-        ``x`` (``(N,)`` or ``(N, n_signals)``, input precision), ``gamma``
-        (``⊗γ_i`` of length ``N``, zero where pruned), ``gammas`` (per-mode
-        variances, zero where pruned; for coupled modes the coupled variances
-        ``γ̃_i``), ``noise_var``, ``support`` (flat indices not pruned),
-        ``n_iter``, ``converged``, ``status`` (0 converged, 1 iteration limit,
-        2 everything pruned, 3 stopped by the callback), ``residual_norm``
-        (per signal for several), ``history`` (``objective`` = the SBL cost
+        ``x`` (``(N,)`` or ``(N, n_signals)``, input precision) and, for one
+        signal: ``gamma`` (``⊗γ_i`` of length ``N``, zero where pruned),
+        ``gammas`` (per-mode variances, zero where pruned; for coupled modes
+        the coupled variances ``γ̃_i``), ``noise_var``, ``support`` (sorted
+        flat indices not pruned), ``n_iter``, ``converged``, ``status``,
+        ``residual_norm``. For several independent signals these are per
+        signal: arrays of length ``n_signals`` (``converged``, ``status``,
+        ``n_iter``, ``residual_norm``, ``noise_var``), ``gamma`` of shape
+        ``(N, n_signals)``, ``support`` a list of sorted arrays and
+        ``gammas`` a list (per signal) of per-mode lists. With
+        ``joint=True``: one ``status``, ``converged``, ``n_iter``,
+        ``noise_var``, ``support``, ``gamma`` and ``gammas`` for the group,
+        ``residual_norm`` per signal. ``status`` is a
+        :class:`~sparsela.Status`: 0 converged, 1 iteration limit, 2
+        numerical (a mode pruned empty, ``x = 0``, or non-finite variances),
+        3 stopped by the callback. ``history``: ``objective`` = the SBL cost
         ``log|Σ_y| + y^H Σ_y^{-1} y``, ``residual``, ``gamma_change``,
-        ``noise_var``, ``n_active``, ``time``).
+        ``noise_var``, ``n_active``, ``time``; one value per iteration, or
+        for several independent signals an array per iteration (NaN for the
+        signals that had stopped).
 
     Raises
     ------
     ValueError
         Row counts of the factors that do not multiply to ``len(y)``, NaN or
-        Inf in the data, a non-positive ``noise_var``, an unknown ``method``.
+        Inf in the data (naming the factor, ``factors[i]``), a non-positive
+        ``noise_var``, an unknown ``method``.
+    TypeError
+        A factor that is not matrix-like, non-numeric data.
 
     Notes
     -----
@@ -425,22 +244,24 @@ def kron_sbl(
     ``O(M^2 N)`` for classic SBL.
 
     M-step: minimise ``Σ_j log γ_j + d_j / γ_j`` over Kronecker vectors, with
-    ``d = diag Σ + |μ|^2`` (averaged over signals). SVD: leading singular
-    vectors of successive unfoldings of ``d``; AM: per-mode closed forms
-    ``γ_i[k] = mean over the other indices of d / ∏_{j≠i} γ_j`` until the
-    product stabilises. Modes ``1..I-1`` are normalised to unit norm (the
-    scale ambiguity), mode ``I`` carries the product of the norms. In the PC
-    variant a coupled mode's target ``t`` is replaced by
-    ``γ̃ = C_β NNLS(C_β, t)`` plus a floor of ``1e-5 ||γ̃||`` (the reference
-    code's ``1e-5`` on unit-norm vectors, made relative); the coupled prior
-    tends to keep one neighbour on each side of a block.
+    ``d = diag Σ + |μ|^2`` (averaged over the signals of a joint group).
+    SVD: leading singular vectors of successive unfoldings of ``d``; AM:
+    per-mode closed forms ``γ_i[k] = mean over the other indices of
+    d / ∏_{j≠i} γ_j`` until the product stabilises. Modes ``1..I-1`` are
+    normalised to unit norm (the scale ambiguity), mode ``I`` carries the
+    product of the norms. In the PC variant a coupled mode's target ``t`` is
+    replaced by ``γ̃ = C_β NNLS(C_β, t)`` plus a floor of ``1e-5 ||γ̃||`` (the
+    reference code's ``1e-5`` on unit-norm vectors, made relative); the
+    coupled prior tends to keep one neighbour on each side of a block.
 
     As in the reference code the variances start at ``γ_i = 1`` (then
     normalised), pruning happens before every E-step (the final one
     included) and ``x`` is the posterior mean of the last E-step. EM on the
     SBL cost can end in a local minimum: in the synthetic study of the paper
-    (25 dB) a few trials in a hundred do. Computation is in double precision;
-    ``x`` is returned in the input precision.
+    (25 dB) a few trials in a hundred do. Independent signals run as one
+    batch on the solver skeleton, each stopping on its own; column ``j``
+    equals the solution of ``y[:, j]`` alone. Computation is in double
+    precision; ``x`` is returned in the input precision.
 
     References
     ----------
@@ -463,10 +284,38 @@ def kron_sbl(
     >>> [np.flatnonzero(g).tolist() for g in res.gammas] == [
     ...     s.tolist() for s in p.supports]
     True
+
+    Two signals with their own supports (signals in columns), in one call:
+
+    >>> from sparsela.operators import Kronecker
+    >>> X2 = np.zeros((15, 15, 15))
+    >>> X2[1:3, 4:6, 7:9] = 1.0  # a 2 x 2 x 2 support
+    >>> Y = np.column_stack([p.y, Kronecker(*p.factors) @ X2.ravel()])
+    >>> res = kron_sbl(p.factors, Y, noise_var=p.noise_var)
+    >>> res.x.shape, res.status, [s.size for s in res.support]
+    ((3375, 2), array([0, 0]), [27, 8])
     """
-    mats, y = _validate(factors, y, method, noise_var, max_iter, tol)
-    out_dtype = result_dtype(y.dtype, *[A.dtype for A in mats])
+    ops, mats = _check_factors(factors)
     I = len(mats)
+    M = math.prod(A.shape[0] for A in mats)
+    y_arr = check_array(
+        to_numpy(y), "y", ndim=(1, 2), allow_int=True, allow_empty=False
+    )
+    if y_arr.shape[0] != M:
+        rows = " x ".join(str(A.shape[0]) for A in mats)
+        raise ValueError(
+            f"the factors' row counts multiply to {rows} = {M}, but y has "
+            f"{y_arr.shape[0]} rows"
+        )
+    prob = check_problem(Kronecker(*ops), y_arr, adjoint=False)
+    if method not in _DEFAULT_PRUNE:
+        raise ValueError(f"method must be 'svd' or 'am', got {method!r}")
+    if not isinstance(joint, (bool, np.bool_)):
+        raise TypeError(f"joint must be True or False, got {joint!r}")
+    if noise_var is not None:
+        check_scalar(noise_var, "noise_var", min_val=0.0, include_min=False)
+    max_iter = check_positive_int(max_iter, "max_iter")
+    check_scalar(tol, "tol", min_val=0.0)
     check_scalar(prune_abs, "prune_abs", min_val=0.0)
     ratios = _per_mode(prune, I, "prune", default=_DEFAULT_PRUNE[method])
     coupled = _block_modes(block, I)
@@ -479,183 +328,46 @@ def kron_sbl(
         inner_max_iter = 10 if coupled else 100
     check_positive_int(inner_max_iter, "inner_max_iter")
     check_scalar(inner_tol, "inner_tol", min_val=0.0)
-    if callback is not None and not callable(callback):
-        raise TypeError("callback must be callable")
+    check_callback(callback)
 
-    single = y.ndim == 1
-    cplx = out_dtype.kind == "c"
-    work = np.complex128 if cplx else np.float64
+    work = np.complex128 if prob.dtype.kind == "c" else np.float64
     mats = [A.astype(work, copy=False) for A in mats]
-    Y2 = y.reshape(y.shape[0], -1).astype(work, copy=False)
-    L = Y2.shape[1]
-    m_dims = [A.shape[0] for A in mats]
+    Y = prob.Y.astype(work, copy=False)
     n_dims = [A.shape[1] for A in mats]
-    N = math.prod(n_dims)
-    M = math.prod(m_dims)
-    Y = Y2.reshape(*m_dims, L)
-    y_energy = float(np.vdot(Y2, Y2).real) / L  # per signal
-
-    history: dict[str, list] = {
-        "objective": [],
-        "residual": [],
-        "gamma_change": [],
-        "noise_var": [],
-        "n_active": [],
-        "time": [],
-    }
-    learn_noise = noise_var is None
-    floor = 1e-12 * y_energy / M
-    if learn_noise:
-        sigma2 = max(float(np.var(Y2)) * 0.1, floor)
-    else:
-        sigma2 = float(noise_var)
-
-    def finish(x_full, keeps, gams, status, message, n_iter, res_norm):
-        gammas = []
-        for k, g, n in zip(keeps, gams, n_dims, strict=True):
-            full = np.zeros(n)
-            full[k] = g
-            gammas.append(full)
-        gamma = _outer(gammas).reshape(-1)
-        if all(k.size for k in keeps):
-            grids = np.meshgrid(*keeps, indexing="ij")
-            support = np.ravel_multi_index([g.ravel() for g in grids], n_dims)
-        else:
-            support = np.zeros(0, dtype=np.int64)
-        x_out = x_full[:, 0] if single else x_full
-        res_out = float(res_norm[0]) if single else res_norm
-        return SBLResult(
-            x=x_out.astype(out_dtype, copy=False),
-            converged=status == 0,
-            status=status,
-            message=message,
-            n_iter=n_iter,
-            residual_norm=res_out,
-            history=history,
-            gamma=gamma,
-            gammas=gammas,
-            noise_var=float(sigma2),
-            support=support.astype(np.int64),
-        )
-
-    keeps = [np.arange(n) for n in n_dims]
-    if y_energy == 0.0:
-        return finish(
-            np.zeros((N, L), dtype=work),
-            [np.zeros(0, dtype=np.int64)] * I,
-            [np.zeros(0)] * I,
-            0,
-            "y is zero: x = 0",
-            0,
-            np.zeros(L),
-        )
-
-    couplings_full = [
-        _coupling_matrix(n_dims[i], float(betas[i])) if i in coupled else None
+    couplings = [
+        coupling_matrix(n_dims[i], float(betas[i])) if i in coupled else None
         for i in range(I)
     ]
-    # start: γ_i = 1 (then normalised), coupled modes as C_β 1 (reference code)
-    gams = [np.ones(n) for n in n_dims]
-    gams = [
-        g if C is None else C @ g for g, C in zip(gams, couplings_full, strict=True)
-    ]
-    gams = _normalise(gams)
-    couplings = list(couplings_full)
-    gamma_old = _outer(
-        [_embed(g, k, n) for g, k, n in zip(gams, keeps, n_dims, strict=True)]
-    ).reshape(-1)
-
-    t0 = time.perf_counter()
-    status, message = 1, f"reached max_iter={max_iter}"
-    n_iter = 0
-    for it in range(1, max_iter + 1):
-        n_iter = it
-        _prune(gams, keeps, couplings, ratios, prune_abs)
-        if any(k.size == 0 for k in keeps):
-            status, message = 2, "every coefficient was pruned: x = 0"
-            break
-        sub = [A[:, k] for A, k in zip(mats, keeps, strict=True)]
-        mu, dsig, logdet, quad, res2 = _kron_estep(sub, gams, Y, sigma2)
-        D = np.mean(np.abs(mu) ** 2, axis=-1) + dsig
-        if learn_noise:
-            gam_t = _outer(gams)
-            ratio = np.divide(dsig, gam_t, out=np.ones_like(dsig), where=gam_t > 0)
-            sigma2 = max((res2 + sigma2 * float(np.sum(1.0 - ratio))) / M, floor)
-        if method == "svd":
-            new = _svd_mstep(D, couplings)
-        else:
-            new = _am_mstep(D, gams, couplings, inner_max_iter, inner_tol)
-        if not all(np.all(np.isfinite(g)) for g in new):
-            status, message = 2, "non-finite hyperparameters; stopped"
-            break
-        gams = new
-        gamma_new = _outer(
-            [_embed(g, k, n) for g, k, n in zip(gams, keeps, n_dims, strict=True)]
-        ).reshape(-1)
-        old_norm = float(np.linalg.norm(gamma_old))
-        change = float(np.linalg.norm(gamma_new - gamma_old)) / max(
-            old_norm, np.finfo(float).tiny
-        )
-        gamma_old = gamma_new
-        history["objective"].append(logdet + quad)
-        history["residual"].append(math.sqrt(res2 * L))
-        history["gamma_change"].append(change)
-        history["noise_var"].append(sigma2)
-        history["n_active"].append(math.prod(k.size for k in keeps))
-        history["time"].append(time.perf_counter() - t0)
-        if callback is not None:
-            x_cb = _scatter(mu, keeps, n_dims, L)
-            if callback(x_cb[:, 0] if single else x_cb) is True:
-                status, message = 3, "stopped by the callback"
-                break
-        if change <= tol:
-            status, message = 0, f"converged: relative change of gamma <= {tol:g}"
-            break
-
-    if status == 2:
-        x_full = np.zeros((N, L), dtype=work)
-        res_norm = np.linalg.norm(Y2, axis=0)
-        return finish(x_full, keeps, gams, status, message, n_iter, res_norm)
-    # final E-step with the final hyperparameters, pruned as before every E-step
-    _prune(gams, keeps, couplings, ratios, prune_abs)
-    if any(k.size == 0 for k in keeps):
-        x_full = np.zeros((N, L), dtype=work)
-        return finish(
-            x_full,
-            keeps,
-            gams,
-            2,
-            "every coefficient was pruned: x = 0",
-            n_iter,
-            np.linalg.norm(Y2, axis=0),
-        )
-    sub = [A[:, k] for A, k in zip(mats, keeps, strict=True)]
-    mu, _, _, _, _ = _kron_estep(sub, gams, Y, sigma2)
-    x_full = _scatter(mu, keeps, n_dims, L)
-    Hmu = _mode_apply(mu, sub).reshape(M, L)
-    res_norm = np.linalg.norm(Y2 - Hmu, axis=0)
-    return finish(x_full, keeps, gams, status, message, n_iter, res_norm)
-
-
-def _prune(gams, keeps, couplings, ratios, prune_abs):
-    """Delete (in place) mode indices with ``γ < max(r max γ, r_abs)`` or 0."""
-    for i, g in enumerate(gams):
-        thr = max(ratios[i] * float(g.max(initial=0.0)), prune_abs)
-        keep = (g >= thr) & (g > 0)
-        if not keep.all():
-            keeps[i] = keeps[i][keep]
-            gams[i] = g[keep]
-            if couplings[i] is not None:
-                couplings[i] = couplings[i][np.ix_(keep, keep)]
-
-
-def _embed(g, keep, n):
-    full = np.zeros(n)
-    full[keep] = g
-    return full
-
-
-def _scatter(mu, keeps, n_dims, L):
-    full = np.zeros((*n_dims, L), dtype=mu.dtype)
-    full[np.ix_(*keeps, np.arange(L))] = mu
-    return full.reshape(-1, L)
+    groups = signal_groups(Y.shape[1], joint)
+    state = KronState(
+        prob.A,
+        mats,
+        Y,
+        groups,
+        method=method,
+        noise_var=noise_var,
+        tol=tol,
+        ratios=ratios,
+        prune_abs=prune_abs,
+        couplings=couplings,
+        inner_max_iter=inner_max_iter,
+        inner_tol=inner_tol,
+        per_signal_history=not (prob.single or joint),
+    )
+    history = History()
+    run(
+        state,
+        max_iter=max_iter,
+        callback=callback,
+        single=prob.single,
+        history=history,
+    )
+    return sbl_result(
+        state,
+        single=prob.single,
+        joint=joint,
+        dtype=prob.dtype,
+        history=history.as_dict(),
+        details=_DETAILS,
+        gammas=state.gammas,
+    )

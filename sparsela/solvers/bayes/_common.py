@@ -1,0 +1,221 @@
+"""What the SBL solvers share: signal groups, the group state and the result.
+
+A *group* is a set of columns of ``Y`` that share their hyperparameters: one
+group per column for independent signals, one group of every column for
+joint sparsity (M-SBL). Each solver's state runs its groups on the solver
+skeleton (:func:`sparsela.solvers._base.run`), one :class:`ActiveSet` entry
+per group, and :func:`sbl_result` turns the finished state into an
+:class:`~sparsela.SBLResult`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+import scipy.stats
+
+from ..._result import SBLResult, Status, make_result
+from .._base import ActiveSet, IterativeState
+
+__all__ = [
+    "HISTORY_KEYS",
+    "STATUS_WORDS",
+    "GroupState",
+    "chol",
+    "column_energy",
+    "norm",
+    "sbl_result",
+    "signal_groups",
+    "significant",
+]
+
+# per-iteration history of every SBL solver (``time`` is added by History)
+HISTORY_KEYS = ("objective", "residual", "gamma_change", "noise_var", "n_active")
+
+# the SBL wording of the shared numerical status, for the result's message
+STATUS_WORDS = {
+    int(Status.NUMERICAL): "every coefficient was pruned (x = 0) or the "
+    "hyperparameters became non-finite",
+}
+
+
+def signal_groups(n_signals: int, joint: bool) -> list[np.ndarray]:
+    """Columns solved together: all of them (joint) or one at a time."""
+    if joint:
+        return [np.arange(n_signals)]
+    return [np.array([j]) for j in range(n_signals)]
+
+
+def column_energy(Phi: np.ndarray) -> np.ndarray:
+    """``sum_i |Phi_ij|^2`` per column (for real data ``Phi * Phi``: the same
+    values in one pass over the matrix fewer)."""
+    if Phi.dtype.kind == "c":
+        return np.sum(np.abs(Phi) ** 2, axis=0)
+    return np.sum(Phi * Phi, axis=0)
+
+
+def norm(v: np.ndarray) -> float:
+    """``np.linalg.norm`` of a real vector (the same value), without its overhead."""
+    return math.sqrt(float(v.dot(v)))
+
+
+def chol(S: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factor; adds a tiny diagonal shift if round-off broke PD."""
+    try:
+        return scipy.linalg.cholesky(S, lower=True, check_finite=False)
+    except np.linalg.LinAlgError:
+        shift = 1e-12 * max(float(np.abs(np.diag(S)).max()), np.finfo(float).tiny)
+        return scipy.linalg.cholesky(
+            S + shift * np.eye(S.shape[0]), lower=True, check_finite=False
+        )
+
+
+def significant(
+    mu: np.ndarray, dsig: np.ndarray, significance: float, n: int, is_complex: bool
+) -> np.ndarray:
+    """Mask of the active coefficients whose posterior mean stands out.
+
+    ``d ||mu_j||^2 / Σ_jj >= chi2_{dL}.isf(α / n)`` (``d = 2`` for complex
+    data): a one-sided test at family-wise false-alarm rate ``α`` over the
+    ``n`` columns (Bonferroni).
+    """
+    d = 2 if is_complex else 1
+    L = mu.shape[1]
+    power = d * np.sum(np.abs(mu) ** 2, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(dsig > 0, power / dsig, np.inf)
+    return stat >= scipy.stats.chi2.isf(significance / n, d * L)
+
+
+class GroupState(IterativeState):
+    """Bookkeeping common to the SBL states: one running entry per group.
+
+    Subclasses fill, per group ``gi``: ``self.zero[gi]`` (``y = 0``, set
+    with ``conv[gi]`` before the first iteration), ``self.failed[gi]``
+    (stopped numerically), ``self.conv[gi]`` (met the stopping rule this
+    iteration), ``self.current[gi] = (rows, mu)`` (posterior mean
+    on ``rows``, for the callback), the history row ``self.rows[gi]`` (the
+    values of ``HISTORY_KEYS``; reset by ``new_rows`` each step), and
+    in ``retire`` the outputs ``X``, ``gamma``, ``support``, ``noise_var``,
+    ``res`` (per column) of the group. ``end_status[gi]`` overrides the
+    status the skeleton gives (a final pruning that leaves nothing: the
+    skeleton has already stopped the group when the final E-step finds it).
+    """
+
+    def __init__(
+        self,
+        n: int,
+        n_cols: int,
+        groups: list[np.ndarray],
+        dtype: Any,
+        per_signal_history: bool,
+    ) -> None:
+        G = len(groups)
+        self.groups = groups
+        self.active = ActiveSet(G)
+        self.X = np.zeros((n, n_cols), dtype=dtype)
+        self.gamma = np.zeros((n, G))
+        self.support: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * G
+        self.noise_var = np.zeros(G)
+        self.res = np.zeros(n_cols)
+        self.conv = np.zeros(G, dtype=bool)
+        self.current: list[Any] = [None] * G
+        self.end_status = np.full(G, -1, dtype=np.int64)
+        self.zero = np.zeros(G, dtype=bool)  # y = 0: x = 0, no iteration
+        self.failed = np.zeros(G, dtype=bool)  # stopped for a numerical reason
+        self.rows: list[tuple | None] = [None] * G
+        self.per_signal_history = per_signal_history
+
+    def converged(self) -> np.ndarray | None:
+        done = self.conv[self.active.index]
+        return done if done.any() else None  # None: nothing to stop
+
+    def new_rows(self) -> None:
+        """Forget the history rows of the previous iteration."""
+        if len(self.rows) == 1:
+            self.rows[0] = None
+        else:
+            self.rows = [None] * len(self.rows)
+
+    def solution(self) -> np.ndarray:
+        X = self.X.copy()
+        for gi in self.active.index:
+            cur = self.current[gi]
+            if cur is not None:
+                rows, mu = cur
+                X[np.ix_(rows, self.groups[gi])] = mu
+        return X
+
+    def record(self) -> dict[str, Any]:
+        if self.per_signal_history:
+            table = np.full((len(HISTORY_KEYS), len(self.rows)), np.nan)
+            for gi, row in enumerate(self.rows):
+                if row is not None:
+                    table[:, gi] = row
+            return dict(zip(HISTORY_KEYS, table, strict=True))
+        row = self.rows[0]
+        if row is None:
+            row = (np.nan,) * len(HISTORY_KEYS)
+        return dict(zip(HISTORY_KEYS, row, strict=True))
+
+    def statuses(self) -> np.ndarray:
+        """Final status of every group (the skeleton's, with overrides)."""
+        status = self.active.status.copy()
+        over = self.end_status >= 0
+        status[over] = self.end_status[over]
+        return status
+
+
+def sbl_result(
+    state: GroupState,
+    *,
+    single: bool,
+    joint: bool,
+    dtype: Any,
+    history: dict,
+    details: dict[int, str],
+    gammas: list | None = None,
+) -> SBLResult:
+    """The result of an SBL state: per signal, or one for a joint group.
+
+    Independent signals: per-signal ``status``, ``n_iter``,
+    ``residual_norm``, ``noise_var``, ``support`` (list), ``gamma`` of shape
+    ``(n, n_signals)``. Joint: one ``status``, ``n_iter``, ``noise_var``,
+    ``support``, ``gamma`` (``(n,)``), and ``residual_norm`` per signal.
+    """
+    x = state.X.astype(dtype, copy=False)
+    one = single or joint
+    # every key, even when no iteration ran (y = 0)
+    history = {k: [] for k in (*HISTORY_KEYS, "time")} | history
+    per_signal: dict[str, Any] = {
+        "support": state.support,
+        "noise_var": state.noise_var,
+    }
+    if gammas is not None:
+        per_signal["gammas"] = gammas
+    res = make_result(
+        SBLResult,
+        x=x,
+        status=state.statuses(),
+        n_iter=state.active.n_iter,
+        residual_norm=state.res[:1] if one else state.res,
+        single=one,
+        details=details,
+        per_signal=per_signal,
+        history=history,
+        gamma=state.gamma[:, 0] if one else state.gamma,
+    )
+    if joint and not single:  # one status, but x and residuals per signal
+        res.x = x
+        res.residual_norm = state.res.copy()
+    if state.zero.any():
+        res.message += (
+            "; y is zero: x = 0"
+            if one
+            else f"; {int(state.zero.sum())} of {state.zero.size} signals are zero: "
+            "x = 0 there"
+        )
+    return res
