@@ -155,7 +155,7 @@ def test_restart_never_worse(rng):
         for scheme in ("gradient", "function"):
             rest = fista(A, y, restart=scheme, tol=0.0, max_iter=n_iter, **kw)
             assert rest.objective <= plain.objective * (1 + 1e-12)
-    # iterations to a 1e-8 gap: restart needs fewer (adaptive restart costs at most 10 % more)
+    # iterations to a 1e-8 gap: restart needs fewer (restart: at most 10 % more)
     plain = fista(A, y, restart=False, tol=1e-8, **kw)
     rest = fista(A, y, restart=True, tol=1e-8, **kw)
     assert rest.converged and plain.converged
