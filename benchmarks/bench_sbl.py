@@ -20,10 +20,9 @@ from functools import reduce
 import numpy as np
 import pytest
 
+from sparsela import kron_sbl, sbl
 from sparsela.datasets import make_kron_problem, make_sparse_problem
 from sparsela.metrics import nmse, nmse_db, support_recovery
-from sparsela.solvers.bayes.kron_sbl import kron_sbl
-from sparsela.solvers.bayes.sbl import sbl
 
 sklearn_lm = pytest.importorskip("sklearn.linear_model")
 

@@ -33,9 +33,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import scipy.linalg
 
+from sparsela import kron_sbl, sbl
 from sparsela.datasets import irs_mimo_channel
-from sparsela.solvers.bayes.kron_sbl import kron_sbl
-from sparsela.solvers.bayes.sbl import sbl
 
 FAST = os.environ.get("SPARSELA_FAST_EXAMPLES") == "1"
 N_TRIALS = 1 if FAST else 50

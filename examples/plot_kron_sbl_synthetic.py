@@ -28,23 +28,9 @@ from functools import reduce
 import matplotlib.pyplot as plt
 import numpy as np
 
+from sparsela import kron_sbl, omp, sbl
 from sparsela.datasets import make_kron_problem
 from sparsela.metrics import nmse, support_recovery
-from sparsela.solvers.bayes.kron_sbl import kron_sbl
-from sparsela.solvers.bayes.sbl import sbl
-
-try:
-    from sparsela.solvers.pursuit._omp import omp
-
-    def run_omp(H, y, n_max, tol):
-        return omp(H, y, n_nonzero=n_max, tol=tol).x
-
-except ImportError:  # pragma: no cover - the OMP module landed in parallel
-    from sklearn.linear_model import orthogonal_mp
-
-    def run_omp(H, y, n_max, tol):
-        return orthogonal_mp(H, y, n_nonzero_coefs=n_max, tol=tol)
-
 
 FAST = os.environ.get("SPARSELA_FAST_EXAMPLES") == "1"
 N_TRIALS = 1 if FAST else 30
@@ -65,7 +51,7 @@ def solve(name, p, H, K):
         return sbl(H, p.y, noise_var=p.noise_var, max_iter=150).x
     if name == "OMP":  # stop at the noise level, at most 2 K^3 atoms
         M = H.shape[0]
-        return run_omp(H, p.y, min(M, 2 * K**3), M * p.noise_var)
+        return omp(H, p.y, n_nonzero=min(M, 2 * K**3), tol=M * p.noise_var).x
     # oracle least squares on the true support
     H_s = reduce(np.kron, [A[:, s] for A, s in zip(p.factors, p.supports, strict=True)])
     x_or = np.zeros_like(p.x)

@@ -15,10 +15,9 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
-import scipy.stats
 
 from ..._result import SBLResult, Status, make_result
-from .._base import ActiveSet, IterativeState
+from .._base import ActiveSet, History, IterativeState, run
 
 __all__ = [
     "HISTORY_KEYS",
@@ -30,6 +29,7 @@ __all__ = [
     "sbl_result",
     "signal_groups",
     "significant",
+    "solve",
 ]
 
 # per-iteration history of every SBL solver (``time`` is added by History)
@@ -87,6 +87,8 @@ def significant(
     power = d * np.sum(np.abs(mu) ** 2, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(dsig > 0, power / dsig, np.inf)
+    import scipy.stats  # 0.4 s to import: only when a test is asked for
+
     return stat >= scipy.stats.chi2.isf(significance / n, d * L)
 
 
@@ -133,6 +135,15 @@ class GroupState(IterativeState):
         done = self.conv[self.active.index]
         return done if done.any() else None  # None: nothing to stop
 
+    def retire(self, done: np.ndarray) -> None:
+        for gi in self.active.index[done]:
+            self._finish(gi)
+            self.current[gi] = None
+
+    def _finish(self, gi: int) -> None:  # pragma: no cover - interface
+        """Write the outputs of group ``gi`` (its last state, final refit)."""
+        raise NotImplementedError
+
     def new_rows(self) -> None:
         """Forget the history rows of the previous iteration."""
         if len(self.rows) == 1:
@@ -167,6 +178,31 @@ class GroupState(IterativeState):
         over = self.end_status >= 0
         status[over] = self.end_status[over]
         return status
+
+
+def solve(
+    state: GroupState,
+    *,
+    max_iter: int,
+    callback: Any,
+    single: bool,
+    joint: bool,
+    dtype: Any,
+    details: dict[int, str],
+    gammas_of: Any = None,
+) -> SBLResult:
+    """Drive ``state`` with the skeleton's loop and assemble its result."""
+    history = History()
+    run(state, max_iter=max_iter, callback=callback, single=single, history=history)
+    return sbl_result(
+        state,
+        single=single,
+        joint=joint,
+        dtype=dtype,
+        history=history.as_dict(),
+        details=details,
+        gammas=None if gammas_of is None else gammas_of(state),
+    )
 
 
 def sbl_result(

@@ -210,11 +210,6 @@ class EMState(GroupState):
         self.failed[index[numerical]] = True
         return numerical
 
-    def retire(self, done: np.ndarray) -> None:
-        for gi in self.active.index[done]:
-            self._finish(gi)
-            self.current[gi] = None
-
     def _finish(self, gi: int) -> None:
         w = self.work[gi]
         cols = self.groups[gi]

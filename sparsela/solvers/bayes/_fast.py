@@ -244,11 +244,6 @@ class FastState(GroupState):
             w.pcols.append(self._gram_col(j))
         return True
 
-    def retire(self, done: np.ndarray) -> None:
-        for gi in self.active.index[done]:
-            self._finish(gi)
-            self.current[gi] = None
-
     def _finish(self, gi: int) -> None:
         w = self.work[gi]
         cols = self.groups[gi]

@@ -231,11 +231,6 @@ class KronState(GroupState):
         full[np.ix_(*keeps, np.arange(L))] = mu
         return full.reshape(-1, L)
 
-    def retire(self, done: np.ndarray) -> None:
-        for gi in self.active.index[done]:
-            self._finish(gi)
-            self.current[gi] = None
-
     def _finish(self, gi: int) -> None:
         w = self.work[gi]
         cols = self.groups[gi]

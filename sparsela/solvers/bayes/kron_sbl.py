@@ -23,8 +23,7 @@ from ..._validation import (
 )
 from ...formats import SparseFormat
 from ...operators import Kronecker, LinearOperator, aslinearoperator
-from .._base import History, run
-from ._common import STATUS_WORDS, sbl_result, signal_groups
+from ._common import STATUS_WORDS, signal_groups, solve
 from ._kron_mstep import coupling_matrix
 from ._kron_state import KronState
 
@@ -354,20 +353,13 @@ def kron_sbl(
         inner_tol=inner_tol,
         per_signal_history=not (prob.single or joint),
     )
-    history = History()
-    run(
+    return solve(
         state,
         max_iter=max_iter,
         callback=callback,
         single=prob.single,
-        history=history,
-    )
-    return sbl_result(
-        state,
-        single=prob.single,
         joint=joint,
         dtype=prob.dtype,
-        history=history.as_dict(),
         details=_DETAILS,
-        gammas=state.gammas,
+        gammas_of=lambda s: s.gammas,
     )

@@ -16,8 +16,7 @@ from ..._validation import (
     check_problem,
     check_scalar,
 )
-from .._base import History, run
-from ._common import STATUS_WORDS, column_energy, sbl_result, signal_groups
+from ._common import STATUS_WORDS, column_energy, signal_groups, solve
 from ._em import EMState
 from ._fast import FastState
 
@@ -305,19 +304,12 @@ def sbl(
             significance=significance,
             per_signal_history=per_signal_history,
         )
-    history = History()
-    run(
+    return solve(
         state,
         max_iter=max_iter,
         callback=callback,
         single=prob.single,
-        history=history,
-    )
-    return sbl_result(
-        state,
-        single=prob.single,
         joint=joint,
         dtype=prob.dtype,
-        history=history.as_dict(),
         details=_DETAILS[method],
     )
