@@ -8,6 +8,8 @@ import numpy as np
 
 import sparsela
 
+from ._planted import K, M, N, draw_planted, planted_problem
+
 __all__ = ["TITLE", "panel"]
 
 TITLE = "FISTA: lasso recovery"
@@ -41,12 +43,8 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
     True
     """
     rng = np.random.default_rng(random_state)
-    n, m, k = 256, 96, 8
-    A = rng.standard_normal((m, n)) / np.sqrt(m)
-    x = np.zeros(n)
-    support = np.sort(rng.choice(n, k, replace=False))
-    x[support] = rng.choice([-1.0, 1.0], k) * rng.uniform(1.0, 2.0, k)
-    y = A @ x + 0.01 * rng.standard_normal(m)
+    n, m, k = N, M, K
+    A, x, support, y = planted_problem(rng)
     lam = 0.05 * sparsela.lambda_max(A, y)
     res = sparsela.fista(A, y, lam=lam, tol=1e-8)
     found = np.flatnonzero(np.abs(res.x) > 0.05 * np.abs(res.x).max())
@@ -56,10 +54,7 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
     ok = np.array_equal(found, support)
 
     if ax is not None:
-        markers, _, _ = ax.stem(x, linefmt="0.6", markerfmt="o", basefmt=" ")
-        markers.set_markerfacecolor("none")
-        markers.set_markeredgecolor("0.4")
-        markers.set_label("planted")
+        draw_planted(ax, x)
         ax.plot(found, res.x[found], "x", color="C3", label="lasso (FISTA)")
         ax.plot(found, debiased[found], "+", color="C2", label="debiased")
         ax.set_xlabel("index")

@@ -9,6 +9,8 @@ import numpy as np
 
 import sparsela
 
+from ._planted import K, M, N, draw_planted, planted_problem
+
 __all__ = ["TITLE", "panel"]
 
 TITLE = "OMP: sparse recovery"
@@ -40,12 +42,8 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
     True
     """
     rng = np.random.default_rng(random_state)
-    n, m, k = 256, 96, 8
-    A = rng.standard_normal((m, n)) / np.sqrt(m)
-    x = np.zeros(n)
-    support = np.sort(rng.choice(n, k, replace=False))
-    x[support] = rng.choice([-1.0, 1.0], k) * rng.uniform(1.0, 2.0, k)
-    y = A @ x + 0.01 * rng.standard_normal(m)
+    n, m, k = N, M, K
+    A, x, support, y = planted_problem(rng)
     res = sparsela.omp(A, y, n_nonzero=k)
     found = np.array_equal(np.sort(res.support), support)
     rel = np.linalg.norm(res.x - x) / np.linalg.norm(x)
@@ -62,10 +60,7 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
                     for j, s in enumerate(batch.support)])  # fmt: skip
 
     if ax is not None:
-        markers, _, _ = ax.stem(x, linefmt="0.6", markerfmt="o", basefmt=" ")
-        markers.set_markerfacecolor("none")
-        markers.set_markeredgecolor("0.4")
-        markers.set_label("planted")
+        draw_planted(ax, x)
         ax.plot(res.support, res.x[res.support], "x", color="C3", label="OMP")
         ax.set_xlabel("atom")
         ax.set_ylabel("coefficient")
