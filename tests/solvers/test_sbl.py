@@ -475,3 +475,30 @@ def test_callback_sees_the_current_estimate(rng, method):
     assert len(seen) == res.n_iter and seen[0].shape == (80,)
     # the last iterate is the posterior mean before the final refit
     assert np.linalg.norm(seen[-1] - res.x) < 1e-3 * np.linalg.norm(res.x)
+
+
+# --- issue 13: scale equivariance (internal power-of-two units) -------------
+
+
+@pytest.mark.parametrize("method", ["em", "fast"])
+@pytest.mark.parametrize(
+    "a, b",
+    [(1.0, 1e100), (1.0, 1e-100), (1e100, 1.0), (1e-100, 1.0), (1.0, 1e150),
+     (1.0, 1e-150), (1e-300, 1.0), (1.0, 1e-300), (1e200, 1.0)],
+)  # fmt: skip
+def test_sbl_scale_equivariant_at_extreme_scales(method, a, b):
+    from sparsela.datasets import make_sparse_problem
+
+    A, y, x, _ = make_sparse_problem(50, 120, 5, snr_db=30, random_state=0)
+    ref = sbl(A, y, method=method)
+    res = sbl(A * a, y * b, method=method)
+    assert res.support.tolist() == ref.support.tolist()
+    assert bool(res.converged) == bool(ref.converged)
+    # x -> x b / a, σ² -> σ² b², residual -> residual b (compared in unit scale)
+    np.testing.assert_allclose(res.x * (a / b), ref.x, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(res.residual_norm / b, ref.residual_norm, rtol=1e-8)
+    # σ² b² and γ (b/a)² where they are representable
+    if 1e-290 < b * b < 1e290:
+        np.testing.assert_allclose(res.noise_var / b / b, ref.noise_var, rtol=1e-9)
+    if abs(np.log10(b / a)) < 145:
+        np.testing.assert_allclose(res.gamma * (a / b) * (a / b), ref.gamma, rtol=1e-9)

@@ -23,9 +23,11 @@ __all__ = [
     "HISTORY_KEYS",
     "STATUS_WORDS",
     "GroupState",
+    "Scaling",
     "chol",
     "column_energy",
     "norm",
+    "pow2_scale",
     "sbl_result",
     "signal_groups",
     "significant",
@@ -47,6 +49,71 @@ def signal_groups(n_signals: int, joint: bool) -> list[np.ndarray]:
     if joint:
         return [np.arange(n_signals)]
     return [np.array([j]) for j in range(n_signals)]
+
+
+def pow2_scale(peak: float) -> float:
+    """The power of two that brings ``peak > 0`` into ``[1/2, 1)`` (1 for 0).
+
+    Multiplying by a power of two is exact, so normalising the data with it
+    and undoing it at the end changes no digit of a solve that neither
+    overflows nor underflows.
+    """
+    if not (peak > 0 and math.isfinite(peak)):
+        return 1.0
+    return math.ldexp(1.0, -math.frexp(peak)[1])
+
+
+class Scaling:
+    """Internal units of an SBL solve, and how to undo them.
+
+    The solvers work on ``c_A A`` and ``c_g y`` (powers of two; ``c_g`` per
+    group of signals), whose entries are of order one, so that squared norms
+    neither overflow nor underflow at any scale of the data (SBL is
+    equivariant: ``x -> x c_g / c_A``, ``γ -> γ (c_g / c_A)^2``,
+    ``σ² -> σ² c_g^2``). ``undo`` maps the finished state back.
+    """
+
+    def __init__(self, c_A: float, Y: np.ndarray, groups: list[np.ndarray]) -> None:
+        self.c_A = c_A
+        peak = np.max(np.abs(Y), axis=0) if Y.size else np.zeros(Y.shape[1])
+        self.c_g = np.array([pow2_scale(float(peak[c].max())) for c in groups])
+        self.col = np.ones(Y.shape[1])
+        for gi, c in enumerate(groups):
+            self.col[c] = self.c_g[gi]
+        self.groups = groups
+        # x = x_internal * x_fac (per column); γ = γ_internal * x_fac^2
+        self.x_col = c_A / self.col
+        self.x_grp = c_A / self.c_g
+
+    def scale_y(self, Y: np.ndarray) -> np.ndarray:
+        return Y if np.all(self.col == 1.0) else Y * self.col
+
+    def unscale_x(self, X: np.ndarray) -> np.ndarray:
+        return X * self.x_col
+
+    def undo(self, state: GroupState, history: dict, per_signal: bool, m: int) -> None:
+        """Back to the user's units: the outputs of ``state`` and ``history``."""
+        with np.errstate(over="ignore", under="ignore"):
+            state.X *= self.x_col
+            state.gamma *= self.x_grp  # twice: the square may overflow
+            state.gamma *= self.x_grp
+            state.noise_var /= self.c_g
+            state.noise_var /= self.c_g
+            state.res /= self.col
+            gammas = getattr(state, "gammas", None)
+            if gammas is not None:
+                for gi, g in enumerate(gammas):
+                    if g is not None and len(g):
+                        g[-1] = g[-1] * self.x_grp[gi] * self.x_grp[gi]
+            c = self.c_g if per_signal else self.c_g[0]
+            log_c = np.log(c)
+            for key, f in (
+                ("residual", lambda v: v / c),
+                ("noise_var", lambda v: v / c / c),
+                ("objective", lambda v: v - 2.0 * m * log_c),
+            ):
+                if key in history:
+                    history[key] = [f(v) for v in history[key]]
 
 
 def column_energy(Phi: np.ndarray) -> np.ndarray:
@@ -190,10 +257,24 @@ def solve(
     dtype: Any,
     details: dict[int, str],
     gammas_of: Any = None,
+    scaling: Scaling | None = None,
 ) -> SBLResult:
-    """Drive ``state`` with the skeleton's loop and assemble its result."""
+    """Drive ``state`` with the skeleton's loop and assemble its result.
+
+    With ``scaling``, ``state`` works in internal units: the callback sees
+    and the result holds the user's.
+    """
     history = History()
+    if scaling is not None and callback is not None:
+        user_callback = callback
+
+        def callback(xk):
+            return user_callback(scaling.unscale_x(xk))
+
     run(state, max_iter=max_iter, callback=callback, single=single, history=history)
+    if scaling is not None:
+        m = state.Y.shape[0]
+        scaling.undo(state, history.values, not (single or joint), m)
     return sbl_result(
         state,
         single=single,

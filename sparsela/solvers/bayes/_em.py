@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -115,8 +114,8 @@ class EMState(GroupState):
         Y: np.ndarray,
         groups: list[np.ndarray],
         *,
-        noise_var: float | None,
-        gamma0: Any,
+        noise_var: np.ndarray | None,
+        gamma0: list | None,
         prune: float,
         tol: float,
         significance: float | None,
@@ -139,8 +138,8 @@ class EMState(GroupState):
             if self.learn_noise:
                 sigma2 = max(0.1 * float(np.var(Yg)), floor)
             else:
-                sigma2 = float(noise_var)
-            g0 = gamma0
+                sigma2 = float(noise_var[gi])
+            g0 = None if gamma0 is None else gamma0[gi]
             if g0 is None:
                 # flat start on the data's scale, E||y||^2 = sum_j γ_j ||a_j||^2:
                 # the iterates are then equivariant to a rescaling of y

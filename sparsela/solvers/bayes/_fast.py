@@ -69,7 +69,7 @@ class FastState(GroupState):
         Y: np.ndarray,
         groups: list[np.ndarray],
         *,
-        noise_var: float | None,
+        noise_var: np.ndarray | None,
         tol: float,
         significance: float | None,
         per_signal_history: bool,
@@ -95,7 +95,7 @@ class FastState(GroupState):
             if self.learn_noise:
                 sigma2 = max(0.1 * var_y, floor)
             else:
-                sigma2 = float(noise_var)
+                sigma2 = float(noise_var[gi])
             w = _Group(Yg, PhY if whole else PhY[:, cols], y2, var_y, sigma2, floor)
             self.work.append(w)
             self.zero[gi] = self.conv[gi] = y2 == 0.0

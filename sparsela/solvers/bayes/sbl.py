@@ -16,7 +16,14 @@ from ..._validation import (
     check_problem,
     check_scalar,
 )
-from ._common import STATUS_WORDS, column_energy, signal_groups, solve
+from ._common import (
+    STATUS_WORDS,
+    Scaling,
+    column_energy,
+    pow2_scale,
+    signal_groups,
+    solve,
+)
 from ._em import EMState
 from ._fast import FastState
 
@@ -273,12 +280,25 @@ def sbl(
 
     work = np.complex128 if prob.dtype.kind == "c" else np.float64
     Phi = explicit_matrix(prob.A, work)
-    col2 = column_energy(Phi)
-    # the column energies tell, unless every entry underflows when squared
-    if not col2.any() and not np.any(Phi):
+    peak = float(np.max(np.abs(Phi)))
+    if peak == 0:
         raise ValueError("A must have at least one non-zero entry")
+    # internal units: entries of order one, so that no squared norm over- or
+    # underflows (exact powers of two, undone at the end); a matrix already
+    # on a moderate scale is used as it is (no copy)
+    c_A = 1.0 if 2.0**-64 <= peak <= 2.0**64 else pow2_scale(peak)
+    if c_A != 1.0:
+        Phi = Phi * c_A
+    col2 = column_energy(Phi)
     Y = prob.Y.astype(work, copy=False)
     groups = signal_groups(Y.shape[1], joint)
+    scaling = Scaling(c_A, Y, groups)
+    Y = scaling.scale_y(Y)
+    nv = None
+    if noise_var is not None:
+        nv = float(noise_var) * scaling.c_g * scaling.c_g
+    if g0 is not None:
+        g0 = [g0 / scaling.x_grp[gi] / scaling.x_grp[gi] for gi in range(len(groups))]
     per_signal_history = not (prob.single or joint)
     if method == "em":
         state = EMState(
@@ -286,7 +306,7 @@ def sbl(
             col2,
             Y,
             groups,
-            noise_var=noise_var,
+            noise_var=nv,
             gamma0=g0,
             prune=prune,
             tol=tol,
@@ -299,7 +319,7 @@ def sbl(
             col2,
             Y,
             groups,
-            noise_var=noise_var,
+            noise_var=nv,
             tol=tol,
             significance=significance,
             per_signal_history=per_signal_history,
@@ -312,4 +332,5 @@ def sbl(
         joint=joint,
         dtype=prob.dtype,
         details=_DETAILS[method],
+        scaling=scaling,
     )
