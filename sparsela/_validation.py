@@ -24,16 +24,49 @@ __all__ = [
     "check_problem",
     "check_scalar",
     "result_dtype",
+    "working_dtype",
 ]
 
 _FLOAT_KINDS = "fc"
+
+
+def working_dtype(dtype: Any) -> np.dtype:
+    """The dtype the kernels compute in for data stored as ``dtype``.
+
+    Native byte order; float16 widens to float32; ``longdouble`` and
+    ``clongdouble`` narrow to float64 and complex128 (the Numba kernels and
+    BLAS compute in at most double precision: the extra bits of x87 extended
+    precision are rounded away). Other dtypes are returned as they are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela._validation import working_dtype
+    >>> working_dtype(np.float16), working_dtype(np.dtype(">f8"))
+    (dtype('float32'), dtype('float64'))
+    >>> working_dtype(np.clongdouble)
+    dtype('complex128')
+    """
+    dt = np.dtype(dtype)
+    if not dt.isnative:
+        dt = dt.newbyteorder("=")
+    if dt.kind == "f":
+        if dt.itemsize < 4:
+            return np.dtype(np.float32)
+        if dt.itemsize > 8:
+            return np.dtype(np.float64)
+    elif dt.kind == "c" and dt.itemsize > 16:
+        return np.dtype(np.complex128)
+    return dt
 
 
 def result_dtype(*dtypes: Any) -> np.dtype:
     """Floating dtype for a computation on inputs of the given dtypes.
 
     Integers and booleans promote to float64; float32/complex64 are kept when
-    all floating inputs are single precision.
+    all floating inputs are single precision; float16 computes in float32 and
+    ``longdouble``/``clongdouble`` in float64/complex128 (see
+    :func:`working_dtype`).
 
     Examples
     --------
@@ -43,13 +76,15 @@ def result_dtype(*dtypes: Any) -> np.dtype:
     dtype('complex64')
     >>> result_dtype(np.int64)
     dtype('float64')
+    >>> result_dtype(np.longdouble, np.float32)
+    dtype('float64')
     """
-    dt = np.result_type(*[np.dtype(d) for d in dtypes])
+    dt = np.result_type(*[working_dtype(d) for d in dtypes])
     if dt.kind not in _FLOAT_KINDS:
         dt = np.result_type(dt, np.float64)
     if dt.kind not in _FLOAT_KINDS:
         dt = np.dtype(np.float64)
-    return dt
+    return working_dtype(dt)
 
 
 def check_array(
@@ -68,7 +103,8 @@ def check_array(
     Parameters
     ----------
     x : array_like
-        Input.
+        Input. Read-only and non-contiguous arrays are accepted (and not
+        copied); ``x`` itself is never modified.
     name : str
         Argument name used in error messages.
     ndim : int or tuple of int, optional
@@ -87,20 +123,33 @@ def check_array(
     Returns
     -------
     ndarray
-        The validated array (not copied when already conforming).
+        The validated array: not copied when already conforming, else
+        converted to its working dtype (:func:`working_dtype`).
 
     Raises
     ------
     TypeError
         For object, string or (unless ``allow_int``) integer dtypes.
     ValueError
-        For a wrong number of dimensions, NaN/Inf, or an empty array.
+        For a wrong number of dimensions, NaN/Inf, an empty array, or
+        ``longdouble`` values outside the float64 range.
+
+    Notes
+    -----
+    Valid data in another storage dtype is converted, not refused:
+    non-native (big-endian) byte order to native, float16 to float32, and
+    ``longdouble``/``clongdouble`` to float64/complex128. The last rounds
+    away the extra bits of extended precision (about 3 decimal digits on
+    x86): the kernels compute in at most double precision.
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sparsela._validation import check_array
     >>> check_array([1.0, 2.0], "y", ndim=1)
     array([1., 2.])
+    >>> check_array(np.ones(2, dtype=">f8"), "y").dtype  # big-endian in
+    dtype('float64')
     """
     if x is None:
         raise TypeError(f"{name} must be an array, got None")
@@ -113,9 +162,14 @@ def check_array(
         if allow_int and kind in "biu":
             arr = arr.astype(np.float64)
         else:
+            what = {"f": "floating", "c": "complex", "fc": "floating or complex"}
             raise TypeError(
-                f"{name} must have a floating or complex dtype, got {arr.dtype}"
+                f"{name} must have a {what.get(dtype_kinds, 'floating or complex')} "
+                f"dtype, got {arr.dtype}"
             )
+    work = working_dtype(arr.dtype)
+    if work != arr.dtype:
+        arr = _convert(arr, work, name, xp)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
@@ -128,6 +182,20 @@ def check_array(
     if finite:
         check_finite(arr, name, xp=xp)
     return arr
+
+
+def _convert(arr: Any, dtype: np.dtype, name: str, xp: Any) -> Any:
+    """``arr`` in ``dtype``; narrowing that overflows is an error, not an inf."""
+    if dtype.itemsize >= arr.dtype.itemsize:  # byte order, float16: exact
+        return arr.astype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = arr.astype(dtype)
+    if out.size and not bool(xp.isfinite(out).all()) and bool(xp.isfinite(arr).all()):
+        raise ValueError(
+            f"{name} holds {arr.dtype} values beyond the {dtype} range "
+            f"(|value| > {np.finfo(dtype).max:.3g}); the kernels compute in {dtype}"
+        )
+    return out
 
 
 def check_finite(arr: Any, name: str, *, xp: Any = np) -> None:

@@ -51,6 +51,20 @@ def _dot_cols(X: np.ndarray, Z: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->j", X, Z).astype(np.float64)
 
 
+def _dot_cols64(X: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """``Re <X_j, Z_j>`` per column, products and sums in float64 (for a
+    float32 problem the terms of a duality gap need more than float32)."""
+    if X.dtype.kind == "c" or Z.dtype.kind == "c":
+        wide = np.complex128
+    else:
+        wide = np.float64
+    if X.dtype != wide:
+        X = X.astype(wide)
+    if Z.dtype != wide:
+        Z = Z.astype(wide)
+    return _dot_cols(X, Z)
+
+
 class OperatorProducts:
     """``A @ X`` and ``A^H @ R`` on C-contiguous 2-D arrays, through the
     operator's unchecked products (a single column goes through the
@@ -126,7 +140,12 @@ class Quadratic:
       the penalty's :meth:`~sparsela.penalties.Prox.dual_scale`, which makes
       ``A^H theta`` feasible for ``g^*``; the duality gap
       ``f(x) + g(x) - D(theta) >= 0`` bounds the suboptimality of ``x`` and
-      is 0 at the optimum.
+      is 0 at the optimum. With ``z = A^H (y - A x)`` it equals
+      ``1/2 (1 - s)^2 ||r||^2 + (g(x) + g^*(s z) - s Re <z, x>)``, two
+      non-negative terms (the second by the Fenchel-Young inequality); it is
+      computed in that form, in float64, so that no term of the size of
+      ``||y||^2`` cancels (``P - D`` would lose everything below
+      ``eps ||y||^2``).
 
     Examples
     --------
@@ -185,14 +204,6 @@ class Quadratic:
         ok = (ng > 0) & (nag > 0)
         L[ok] = nag[ok] / ng[ok]
         return L
-
-    @staticmethod
-    def _dual_value(
-        nR: np.ndarray, bR: np.ndarray, s: np.ndarray, conj: np.ndarray
-    ) -> np.ndarray:
-        """``D(theta)`` at ``theta = -s R`` from ``||R||^2``, ``Re <Y, R>``,
-        ``s`` and ``g^*(A^H theta)``."""
-        return -s * bR - 0.5 * s**2 * nR - conj
 
     # ---- public, validated -------------------------------------------------------
     def _coef(self, x: Any) -> np.ndarray:
@@ -282,7 +293,7 @@ class Quadratic:
         9.0
         """
         est = float(self.A.norm_est(max_iter=max_iter, tol=tol, x0=x0))
-        return est**2
+        return est * est  # inf rather than an OverflowError past 1e154
 
     def block_lipschitz(self, perm: Any = None, gptr: Any = None) -> np.ndarray:
         """Lipschitz constants of the gradient per block of coefficients.
@@ -339,7 +350,7 @@ class Quadratic:
                 out[b] = float(np.linalg.norm(self.A.columns(idx), 2)) ** 2
         return out
 
-    def _dual_parts(self, X: np.ndarray, penalty: Any):
+    def _dual_parts(self, X: np.ndarray, penalty: Any, with_z: bool = False):
         if not (getattr(penalty, "has_dual", False) and hasattr(penalty, "dual_scale")):
             raise ValueError(
                 f"penalty {type(penalty).__name__} defines no duality gap (no "
@@ -350,7 +361,7 @@ class Quadratic:
         s, conj = penalty.dual_scale(self._shape_like_y(Z))
         s = np.atleast_1d(np.asarray(s, dtype=np.float64))
         conj = np.atleast_1d(np.asarray(conj, dtype=np.float64))
-        return R, s, conj
+        return (R, s, conj, Z) if with_z else (R, s, conj)
 
     def dual_point(self, x: Any, penalty: Any) -> np.ndarray:
         """The dual point ``theta = s (y - A x)`` of ``min f + g``, shaped like ``y``.
@@ -411,8 +422,12 @@ class Quadratic:
         0.0
         """
         X = self._coef(x)
-        R, s, conj = self._dual_parts(X, penalty)
-        nR, bR = self._residual_stats(R)
-        value = penalty.value(self._shape_like_y(X))
-        P = 0.5 * nR + np.atleast_1d(np.asarray(value, dtype=np.float64))
-        return self._out(P - self._dual_value(nR, bR, s, conj))
+        R, s, conj, Z = self._dual_parts(X, penalty, with_z=True)
+        nR = _sq_cols(R)
+        value = np.atleast_1d(
+            np.asarray(penalty.value(self._shape_like_y(X)), dtype=np.float64)
+        )
+        # P - D as two non-negative terms: nothing of the size of ||y||^2
+        # cancels (see Notes of the class)
+        gap = 0.5 * (1.0 - s) ** 2 * nR + (value + conj - s * _dot_cols64(X, Z))
+        return self._out(gap)

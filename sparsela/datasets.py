@@ -87,10 +87,15 @@ def _rng(random_state: Any) -> np.random.Generator:
 
 
 def _check_dtype(dtype: Any) -> np.dtype:
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(
+            f"dtype must be a floating or complex dtype, got {dtype!r}"
+        ) from None
     if dt.kind not in "fc":
         raise TypeError(f"dtype must be a floating or complex dtype, got {dt}")
-    return dt
+    return dt.newbyteorder("=")  # the arrays are made here: native byte order
 
 
 def _gauss(rng, shape, complex_):
@@ -101,10 +106,36 @@ def _gauss(rng, shape, complex_):
 
 
 def _noise_var(y_clean, snr_db):
+    """``mean(|y_clean|^2) / 10^(snr_db / 10)``, safe for any finite ``snr_db``.
+
+    In NumPy floats: a very high SNR gives 0 (noiseless to working
+    precision) instead of an ``OverflowError``, a very low one ``inf``
+    (refused by :func:`_add_noise`) instead of a ``ZeroDivisionError``.
+    """
     if snr_db is None:
         return 0.0
     power = float(np.vdot(y_clean, y_clean).real) / max(y_clean.size, 1)
-    return power / 10.0 ** (snr_db / 10.0)
+    if power == 0.0:
+        return 0.0
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        return float(np.float64(power) / np.power(10.0, float(snr_db) / 10.0))
+
+
+def _add_noise(y_clean, noise_var, snr_db, rng, cplx, dtype):
+    """``y_clean`` plus white noise of variance ``noise_var``, cast to ``dtype``.
+
+    Raises ``ValueError`` naming ``snr_db`` when the noise is beyond the range
+    of ``dtype``.
+    """
+    noise = _gauss(rng, y_clean.shape, cplx)  # drawn even if noiseless: same stream
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = (y_clean + np.sqrt(noise_var) * noise).astype(dtype)
+    if not np.isfinite(out).all():
+        raise ValueError(
+            f"snr_db={snr_db} gives noise of variance {noise_var:.3g}, beyond the "
+            f"{np.dtype(dtype)} range: use a larger snr_db"
+        )
+    return out
 
 
 def _check_snr(snr_db):
@@ -143,6 +174,9 @@ def make_sparse_problem(
         ``y`` of shape ``(n_samples, n_signals)`` (signals in columns).
     snr_db : float or None, default=20.0
         Signal-to-noise ratio in dB; ``None`` for noiseless measurements.
+        A very high SNR gives ``noise_var = 0`` (noiseless in floating
+        point); one so low that the noise exceeds the floating range of
+        ``dtype`` raises ``ValueError``.
     dtype : dtype, default=float64
         ``float32``/``float64`` or ``complex64``/``complex128`` (circular
         complex Gaussian entries, noise and non-zeros).
@@ -178,10 +212,10 @@ def make_sparse_problem(
     x[support] = _gauss(rng, (k, cols), cplx)
     y_clean = A @ x
     noise_var = _noise_var(y_clean, snr_db)
-    y = y_clean + np.sqrt(noise_var) * _gauss(rng, y_clean.shape, cplx)
+    y = _add_noise(y_clean, noise_var, snr_db, rng, cplx, dt)
     if L is None:
         x, y = x[:, 0], y[:, 0]
-    return SparseProblem(A.astype(dt), y.astype(dt), x.astype(dt), float(noise_var))
+    return SparseProblem(A.astype(dt), y, x.astype(dt), float(noise_var))
 
 
 def make_kron_problem(
@@ -206,6 +240,9 @@ def make_kron_problem(
         Non-zeros per mode.
     snr_db : float or None, default=25.0
         Signal-to-noise ratio in dB; ``None`` for noiseless.
+        A very high SNR gives ``noise_var = 0`` (noiseless in floating
+        point); one so low that the noise exceeds the floating range of
+        ``dtype`` raises ``ValueError``.
     dtype : dtype, default=float64
         Real or complex (circular complex Gaussian) problem.
     random_state : None, int or numpy.random.Generator, default=None
@@ -253,7 +290,15 @@ def make_kron_problem(
         for i, (m, n) in enumerate(shapes)
     ]
     I = len(shapes)
-    ks = [n_nonzero] * I if np.ndim(n_nonzero) == 0 else list(n_nonzero)
+    if isinstance(n_nonzero, numbers.Integral) or np.ndim(n_nonzero) == 0:
+        ks = [n_nonzero] * I
+    else:
+        try:
+            ks = list(n_nonzero)
+        except TypeError:
+            raise TypeError(
+                f"n_nonzero must be an integer or a sequence of {I}, got {n_nonzero!r}"
+            ) from None
     if len(ks) != I:
         raise ValueError(f"n_nonzero must have {I} entries, got {len(ks)}")
     ks = [check_positive_int(k, f"n_nonzero[{i}]") for i, k in enumerate(ks)]
@@ -276,10 +321,10 @@ def make_kron_problem(
     x = _kron_all(xs)
     y_clean = _kron_all(ys)  # (⊗A_i)(⊗x_i) = ⊗(A_i x_i)
     noise_var = _noise_var(y_clean, snr_db)
-    y = y_clean + np.sqrt(noise_var) * _gauss(rng, y_clean.shape, cplx)
+    y = _add_noise(y_clean, noise_var, snr_db, rng, cplx, dt)
     return KronProblem(
         [A.astype(dt) for A in factors],
-        y.astype(dt),
+        y,
         x.astype(dt),
         float(noise_var),
         supports,
@@ -483,6 +528,9 @@ def irs_mimo_channel(
         Width of the angle blocks at the IRS (arrival) and the BS.
     snr_db : float, default=12.0
         ``noise_var = mean(|y_clean|^2) / 10^(snr_db/10)``.
+        A very high SNR gives ``noise_var = 0`` (noiseless in floating
+        point); one so low that the noise exceeds the floating range of
+        complex128 raises ``ValueError``.
     pilots : ndarray of shape (n_ms, n_pilots), optional
         Pilot matrix; random QPSK divided by ``sqrt(n_ms)`` when omitted.
     irs_phases : ndarray of shape (n_irs, n_configs), optional
@@ -603,7 +651,7 @@ def irs_mimo_channel(
     Y = np.einsum("bi,it,im,mk->tkb", H2, theta, H1, X, optimize=True)
     y_clean = Y.reshape(-1)
     noise_var = _noise_var(y_clean, snr_db)
-    y = y_clean + np.sqrt(noise_var) * _gauss(rng, y_clean.shape, True)
+    y = _add_noise(y_clean, noise_var, snr_db, rng, True, np.complex128)
     return IRSMIMOProblem(
         factors=[phi_irs, phi_ms, A_bs],
         y=y,

@@ -12,23 +12,19 @@ from typing import Any
 import numpy as np
 
 from ._backend import to_numpy
-from ._validation import check_scalar
+from ._validation import check_array, check_scalar
 
 __all__ = ["estimated_support", "nmse", "nmse_db", "support_f1", "support_recovery"]
 
 
+def _signal(x: Any, name: str) -> np.ndarray:
+    """``x`` as a finite 1-D or 2-D NumPy array in its working dtype."""
+    return check_array(to_numpy(x), name, ndim=(1, 2), allow_int=True)
+
+
 def _pair(x_true: Any, x_hat: Any) -> tuple[np.ndarray, np.ndarray]:
-    x_true = np.asarray(to_numpy(x_true))
-    x_hat = np.asarray(to_numpy(x_hat))
-    for arr, name in ((x_true, "x_true"), (x_hat, "x_hat")):
-        if arr.dtype.kind not in "biufc":
-            raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
-        if arr.ndim not in (1, 2):
-            raise ValueError(
-                f"{name} must be 1- or 2-dimensional, got shape {arr.shape}"
-            )
-        if arr.size and not np.isfinite(arr).all():
-            raise ValueError(f"{name} contains NaN or Inf")
+    x_true = _signal(x_true, "x_true")
+    x_hat = _signal(x_hat, "x_hat")
     if x_true.shape != x_hat.shape:
         raise ValueError(
             f"x_true and x_hat must have the same shape, got {x_true.shape} "
@@ -37,15 +33,21 @@ def _pair(x_true: Any, x_hat: Any) -> tuple[np.ndarray, np.ndarray]:
     return x_true, x_hat
 
 
+def _pow2_scale(amax: np.ndarray) -> np.ndarray:
+    """A power of two within a factor 2 of ``amax`` (1 where ``amax`` is 0)."""
+    _, exponent = np.frexp(amax)
+    return np.ldexp(1.0, np.where(amax > 0, exponent, 0))
+
+
 def nmse(x_true: Any, x_hat: Any, *, per_signal: bool = False) -> Any:
     """Normalised mean squared error ``||x_hat - x_true||^2 / ||x_true||^2``.
 
     Parameters
     ----------
     x_true : array_like of shape (n,) or (n, n_signals)
-        Reference signal(s), signals in columns.
+        Reference signal(s), signals in columns; finite.
     x_hat : array_like of the same shape
-        Estimate(s).
+        Estimate(s); finite.
     per_signal : bool, default=False
         For 2-D input, return one value per column instead of the ratio of
         the Frobenius norms.
@@ -54,7 +56,22 @@ def nmse(x_true: Any, x_hat: Any, *, per_signal: bool = False) -> Any:
     -------
     float or ndarray
         Linear NMSE (not in dB); ``inf`` where ``x_true`` is zero and
-        ``x_hat`` is not, ``0`` where both are zero.
+        ``x_hat`` is not, ``0`` where both are zero. Independent of the
+        units: ``nmse(c x_true, c x_hat) == nmse(x_true, x_hat)`` for any
+        ``c`` (``1e300`` or ``1e-300`` too).
+
+    Raises
+    ------
+    ValueError
+        Shapes differ, are not 1-D or 2-D, or an input holds NaN or Inf.
+    TypeError
+        Non-numeric input.
+
+    Notes
+    -----
+    Both signals are divided by the same power of two near their largest
+    magnitude before squaring (an exact scaling), so the squares neither
+    overflow nor underflow.
 
     Examples
     --------
@@ -62,12 +79,23 @@ def nmse(x_true: Any, x_hat: Any, *, per_signal: bool = False) -> Any:
     >>> from sparsela.metrics import nmse
     >>> round(nmse(np.array([1.0, 0.0]), np.array([0.9, 0.0])), 6)
     0.01
+    >>> round(nmse(np.array([1e300, 0.0]), np.array([0.9e300, 0.0])), 6)
+    0.01
     """
     x_true, x_hat = _pair(x_true, x_hat)
     axis = 0 if (per_signal and x_true.ndim == 2) else None
-    err = np.sum(np.abs(x_hat - x_true) ** 2, axis=axis)
-    ref = np.sum(np.abs(x_true) ** 2, axis=axis)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    dt = np.result_type(x_true.dtype, x_hat.dtype, np.float64)
+    t, h = x_true.astype(dt, copy=False), x_hat.astype(dt, copy=False)
+    if t.size:
+        amax = np.maximum(
+            np.abs(t).max(axis=axis, keepdims=True),
+            np.abs(h).max(axis=axis, keepdims=True),
+        )
+        scale = _pow2_scale(amax)
+        t, h = t / scale, h / scale
+    err = np.sum(np.abs(h - t) ** 2, axis=axis)
+    ref = np.sum(np.abs(t) ** 2, axis=axis)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = np.where(ref > 0, err / np.where(ref > 0, ref, 1.0), np.inf)
     out = np.where((ref == 0) & (err == 0), 0.0, out)
     return float(out) if np.ndim(out) == 0 else out
@@ -112,7 +140,7 @@ def estimated_support(x_hat: Any, *, rel_tol: float = 1e-3) -> np.ndarray:
     Parameters
     ----------
     x_hat : array_like of shape (n,) or (n, n_signals)
-        Estimate(s), signals in columns.
+        Estimate(s), signals in columns; finite.
     rel_tol : float, default=1e-3
         Threshold relative to the largest magnitude.
 
@@ -121,6 +149,12 @@ def estimated_support(x_hat: Any, *, rel_tol: float = 1e-3) -> np.ndarray:
     ndarray of int
         Sorted indices (empty for a zero estimate).
 
+    Raises
+    ------
+    ValueError
+        ``x_hat`` holds NaN or Inf (its largest magnitude, hence the
+        threshold, would be undefined), or is not 1-D or 2-D.
+
     Examples
     --------
     >>> import numpy as np
@@ -128,7 +162,7 @@ def estimated_support(x_hat: Any, *, rel_tol: float = 1e-3) -> np.ndarray:
     >>> estimated_support(np.array([0.0, 2.0, 1e-5, -1.0]))
     array([1, 3])
     """
-    x_hat = np.asarray(to_numpy(x_hat))
+    x_hat = _signal(x_hat, "x_hat")
     check_scalar(rel_tol, "rel_tol", min_val=0.0)
     mag = np.abs(x_hat)
     if mag.ndim == 2:

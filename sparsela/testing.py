@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._backend import to_numpy
+from ._validation import check_positive_int, check_scalar, result_dtype, working_dtype
 
 __all__ = ["RTOL", "assert_operator_matches_dense", "default_rtol", "dottest"]
 
@@ -34,6 +35,29 @@ def default_rtol(dtype: Any) -> float:
     if dtype not in RTOL:
         dtype = np.dtype(np.float64 if dtype.kind in "biuf" else np.complex128)
     return RTOL[dtype]
+
+
+def _norm(v: np.ndarray) -> float:
+    """``||v||_2`` without overflow of the squares (operators at ``1e300``)."""
+    amax = float(np.abs(v).max(initial=0.0))
+    if amax == 0.0 or not np.isfinite(amax):
+        return amax
+    return amax * float(np.linalg.norm(v / amax))
+
+
+def _require_finite(name: str, arr: np.ndarray) -> None:
+    # a NaN would make every comparison below False, i.e. pass
+    if not np.isfinite(arr).all():
+        raise AssertionError(f"{name} returned NaN or Inf for finite input")
+
+
+def _test_dtype(dtype: Any, op_dtype: Any) -> np.dtype:
+    if dtype is None:  # the operator's, as a floating dtype (integers: float64)
+        return result_dtype(op_dtype)
+    dt = working_dtype(dtype)
+    if dt.kind not in "fc":
+        raise TypeError(f"dtype must be a floating or complex dtype, got {dt}")
+    return dt
 
 
 def _random(rng, n, dtype):
@@ -80,7 +104,13 @@ def dottest(
     Raises
     ------
     AssertionError
-        If an identity is violated, with the measured error.
+        If an identity is violated, with the measured error, or a product
+        returns NaN or Inf (which no comparison would catch).
+    TypeError
+        ``dtype`` is not a floating or complex dtype, ``n_vectors`` not an
+        integer.
+    ValueError
+        ``n_vectors < 1`` or ``rtol < 0``.
 
     Examples
     --------
@@ -93,11 +123,14 @@ def dottest(
     from .operators import aslinearoperator
 
     op = aslinearoperator(op)
-    dtype = np.dtype(op.dtype if dtype is None else dtype)
-    rtol = default_rtol(dtype) if rtol is None else rtol
+    dtype = _test_dtype(dtype, op.dtype)
+    if rtol is None:
+        rtol = default_rtol(dtype)
+    else:
+        check_scalar(rtol, "rtol", min_val=0.0)
+    k = check_positive_int(n_vectors, "n_vectors")
     rng = np.random.default_rng(random_state)
     m, n = op.shape
-    k = max(1, int(n_vectors))
     U = np.stack([_random(rng, n, dtype) for _ in range(k)], axis=1)
     V = np.stack([_random(rng, m, dtype) for _ in range(k)], axis=1)
 
@@ -108,15 +141,17 @@ def dottest(
             f"matmat/rmatmat returned shapes {AU.shape} and {AHV.shape}, "
             f"expected {(m, k)} and {(n, k)}"
         )
+    _require_finite("matmat", AU)
+    _require_finite("rmatmat", AHV)
+    tiny = np.finfo(np.float64).tiny
     for j in range(k):
         lhs = np.vdot(V[:, j], AU[:, j])
         rhs = np.vdot(AHV[:, j], U[:, j])
         scale = max(
-            np.linalg.norm(AU[:, j]) * np.linalg.norm(V[:, j]),
-            np.linalg.norm(AHV[:, j]) * np.linalg.norm(U[:, j]),
-            np.finfo(np.float64).tiny,
+            _norm(AU[:, j]) * _norm(V[:, j]), _norm(AHV[:, j]) * _norm(U[:, j]), tiny
         )
-        if abs(lhs - rhs) > rtol * scale:
+        # "not <=" fails on NaN too
+        if not abs(lhs - rhs) <= rtol * scale:
             raise AssertionError(
                 f"dot test failed for column {j}: <Au, v> = {lhs}, <u, A^H v> = {rhs}, "
                 f"relative error {abs(lhs - rhs) / scale:.3e} > rtol {rtol:.1e}"
@@ -124,8 +159,8 @@ def dottest(
         av = to_numpy(op.matvec(U[:, j]))
         ahv = to_numpy(op.rmatvec(V[:, j]))
         for name, got, want in (("matvec", av, AU[:, j]), ("rmatvec", ahv, AHV[:, j])):
-            err = np.linalg.norm(got - want)
-            if err > rtol * max(np.linalg.norm(want), np.finfo(np.float64).tiny) * 10:
+            err = _norm(np.asarray(got) - want)
+            if not err <= rtol * max(_norm(want), tiny) * 10:
                 raise AssertionError(
                     f"{name} differs from the batched product in column {j}: "
                     f"error {err:.3e}"
@@ -166,7 +201,7 @@ def assert_operator_matches_dense(
         ("A^H @ y", to_numpy(op.rmatvec(Y[:, 0])), dense.conj().T @ Y[:, 0]),
     ):
         err = np.abs(got - want).max(initial=0.0)
-        if err > rtol * scale * 10:
+        if not err <= rtol * scale * 10:  # NaN fails too
             raise AssertionError(
                 f"{name}: max error {err:.3e} exceeds {rtol * scale * 10:.3e}"
             )

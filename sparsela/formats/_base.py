@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_array
+from .._validation import check_array, working_dtype
 
 __all__ = ["SparseFormat"]
 
@@ -45,11 +45,22 @@ def check_shape(shape: Any) -> tuple[int, int]:
     return out[0], out[1]
 
 
+def _native(arr: np.ndarray) -> np.ndarray:
+    """``arr`` in native byte order (big-endian data is valid data)."""
+    if not arr.dtype.isnative:
+        return arr.astype(arr.dtype.newbyteorder("="))
+    return arr
+
+
 def check_data(data: Any, name: str, ndim: int) -> np.ndarray:
-    """Validate stored values: float32/64 or complex64/128, finite, ``ndim``-D."""
+    """Validate stored values: float32/64 or complex64/128, finite, ``ndim``-D.
+
+    Non-native (big-endian) byte order is converted; other dtypes are refused
+    (the constructors store what they are given: cast first).
+    """
     if data is None:
         raise TypeError(f"{name} must be an array, got None")
-    arr = np.asarray(data)
+    arr = _native(np.asarray(data))
     if arr.dtype not in _DATA_DTYPES:
         raise TypeError(
             f"{name} must have dtype float32, float64, complex64 or complex128, "
@@ -141,9 +152,11 @@ def scipy_input(S: Any, name: str = "S") -> Any:
         raise ValueError(f"{name} must be 2-dimensional, got shape {S.shape}")
     if S.dtype.kind not in "biufc":
         raise TypeError(f"{name} must hold numbers, got dtype {S.dtype}")
-    if S.dtype.kind in "biu" or S.dtype == np.float16:
-        S = S.astype(np.float64 if S.dtype.kind in "biu" else np.float32)
-    elif S.dtype not in _DATA_DTYPES:
+    if S.dtype.kind in "biu":
+        S = S.astype(np.float64)
+    elif S.dtype not in _DATA_DTYPES:  # big-endian, float16, longdouble
+        S = S.astype(working_dtype(S.dtype))
+    if S.dtype not in _DATA_DTYPES:
         raise TypeError(
             f"{name} must have a float32, float64, complex64 or complex128 dtype, "
             f"got {S.dtype}"
@@ -157,7 +170,7 @@ def check_operand(
     """Validate a dense product operand with ``rows`` rows."""
     if x is None:
         raise TypeError(f"{name} must be an array, got None")
-    arr = np.asarray(x)
+    arr = _native(np.asarray(x))
     if arr.dtype not in _DATA_DTYPES:
         raise TypeError(
             f"{name} must have dtype float32, float64, complex64 or complex128, "
@@ -175,6 +188,15 @@ def _array_like(obj: Any) -> bool:
     if isinstance(obj, SparseFormat) or sp.issparse(obj):
         return False
     return isinstance(obj, (np.ndarray, list, tuple)) or hasattr(obj, "__array__")
+
+
+def _slot_names(cls: type) -> tuple[str, ...]:
+    """Every slot declared along ``cls.__mro__``."""
+    names: list[str] = []
+    for c in cls.__mro__:
+        slots = c.__dict__.get("__slots__", ())
+        names.extend((slots,) if isinstance(slots, str) else slots)
+    return tuple(names)
 
 
 # ---------------------------------------------------------------------------
@@ -234,6 +256,20 @@ class SparseFormat:
             object.__setattr__(self, name, value)
             return
         raise AttributeError(f"{type(self).__name__} objects are immutable")
+
+    # -- pickling -----------------------------------------------------------
+    # Pickle protocols 0 and 1 refuse an object whose class declares
+    # non-empty __slots__ without __getstate__ (CSR and CSC only passed
+    # because their own __slots__ is empty); protocol 2 and later read the
+    # slots themselves. One explicit state, the slots of the whole hierarchy
+    # by name, serves every format and every protocol, and __setstate__
+    # restores it past the freezing __setattr__.
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _slot_names(type(self))}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
         m, n = self._shape

@@ -15,7 +15,12 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from .._backend import get_namespace, to_numpy
-from .._validation import check_positive_int
+from .._validation import (
+    check_array,
+    check_positive_int,
+    check_scalar,
+    working_dtype,
+)
 from ..formats import SparseFormat
 
 # Largest block of columns the generic capabilities form at once (bytes).
@@ -279,12 +284,14 @@ class LinearOperator:
         Parameters
         ----------
         max_iter : int, default=100
-            Maximum number of ``A^H A`` products.
+            Maximum number of ``A^H A`` products (at least 1).
         tol : float, default=1e-6
             Stop when the estimate changes by less than ``tol`` (relative).
         x0 : ndarray of shape (n,), optional
             Start vector, e.g. the vector returned by an earlier call
-            (warm start). Random when omitted.
+            (warm start). Random when omitted; a start in the null space of
+            ``A`` (``A x0 = 0``) is replaced by a random one, so that 0 is
+            returned only for a zero operator.
         random_state : int or Generator, default=0
             Seed of the random start vector.
         return_vector : bool, default=False
@@ -295,8 +302,18 @@ class LinearOperator:
         norm : float
             The estimate. Power iteration approaches ``||A||_2`` from below,
             so step sizes ``1/L`` built on it should carry a small margin.
+            The iterate is normalised between ``A`` and ``A^H``, so any norm
+            within the floating range is estimated (``1e300`` or ``1e-300``
+            too), not only those whose square is.
         v : ndarray, optional
             The last (unit-norm) iterate, if ``return_vector``.
+
+        Raises
+        ------
+        ValueError
+            ``max_iter < 1``, ``tol < 0``, ``x0`` of the wrong shape, or
+            products that are not finite (NaN in the operator, or a norm
+            beyond the floating range).
 
         Examples
         --------
@@ -513,12 +530,13 @@ def _operand(obj: Any) -> LinearOperator:
 _CONVERT: list = [None]
 
 
-def _as_float(x, xp):
+def _as_float(x, xp, name="x"):
     if x.dtype.kind not in "fc":
         if x.dtype.kind in "biu":
             return x.astype(np.float64)
-        raise TypeError(f"operands must be numeric, got dtype {x.dtype}")
-    return x
+        raise TypeError(f"operands must be numeric: {name} has dtype {x.dtype}")
+    work = working_dtype(x.dtype)  # big-endian, float16, longdouble: converted
+    return x if work == x.dtype else x.astype(work)
 
 
 def _real_dtype(dtype) -> np.dtype:
@@ -539,7 +557,7 @@ def _column_blocks(n: int, m: int, dtype) -> Any:
 
 def _prepare_vector(x, n, name):
     xp = get_namespace(x)
-    x = _as_float(xp.asarray(x), xp)
+    x = _as_float(xp.asarray(x), xp, name)
     if x.shape == (n,):
         return x, False
     if x.shape == (n, 1):
@@ -549,7 +567,7 @@ def _prepare_vector(x, n, name):
 
 def _prepare_matrix(X, n, name):
     xp = get_namespace(X)
-    X = _as_float(xp.asarray(X), xp)
+    X = _as_float(xp.asarray(X), xp, name)
     if X.ndim != 2 or X.shape[0] != n:
         raise ValueError(f"{name} must have shape ({n}, k), got {X.shape}")
     return X
@@ -562,29 +580,68 @@ def _stack_columns(fn, X, rows, dtype):
     return xp.stack([fn(X[:, j]) for j in range(X.shape[1])], axis=1)
 
 
+def _safe_norm(v) -> float:
+    """``||v||_2`` without overflow or underflow of the squares."""
+    with np.errstate(over="ignore"):
+        nrm = float(np.linalg.norm(v))
+    if 1e-150 < nrm < 1e150:  # the common case: the squares were exact enough
+        return nrm
+    amax = float(np.abs(v).max(initial=0.0))
+    if amax == 0.0 or not np.isfinite(amax):
+        return amax
+    return amax * float(np.linalg.norm(v / amax))
+
+
 def _power_norm(op, max_iter, tol, x0, random_state, return_vector):
+    check_positive_int(max_iter, "max_iter")
+    check_scalar(tol, "tol", min_val=0.0)
     n = op.shape[1]
     if n == 0 or op.shape[0] == 0:
         return (0.0, np.zeros(n)) if return_vector else 0.0
     rng = np.random.default_rng(random_state)
-    if x0 is None:
+
+    def random_start():
         x = rng.standard_normal(n)
         if op.dtype.kind == "c":
             x = x + 1j * rng.standard_normal(n)
+        return x
+
+    if x0 is None:
+        x, restarts = random_start(), 0
     else:
+        x0 = check_array(to_numpy(x0), "x0", allow_int=True)
         x = _prepare_vector(x0, n, "x0")[0].astype(np.result_type(op.dtype, float))
-    nx = np.linalg.norm(x)
+        restarts = 1  # a start in the null space gets one random restart
+    nx = _safe_norm(x)
     if nx == 0:
-        x = rng.standard_normal(n)
-        nx = np.linalg.norm(x)
+        x, restarts = random_start(), 0
+        nx = _safe_norm(x)
     x = x / nx
     est = 0.0
     for _ in range(max_iter):
-        z = op._rmatvec(op._matvec(x))
-        nz = float(np.linalg.norm(z))
-        if nz == 0.0:  # x in the null space: the norm is 0 or x was unlucky
+        # A x and A^H (A x / ||A x||) each have the size of ||A||, never of
+        # ||A||^2: no overflow or underflow at ||A|| = 1e+-300
+        u = op._matvec(x)
+        nu = _safe_norm(u)
+        if nu == 0.0:  # x in the null space: restart once from a random x
+            if restarts:
+                x, restarts = random_start(), restarts - 1
+                x = x / _safe_norm(x)
+                continue
+            est = 0.0  # A x = 0 for a random x too: A is zero
             break
-        new = np.sqrt(nz)  # ||A^H A x|| with ||x|| = 1 bounds ||A||^2 from below
+        z = op._rmatvec(u / nu)
+        nz = _safe_norm(z)
+        if not (np.isfinite(nu) and np.isfinite(nz)):
+            raise ValueError(
+                "norm_est: the products with the operator are not finite (entries "
+                "NaN, Inf, or so large that ||A x|| exceeds the float range)"
+            )
+        # ||A^H A x|| = nz nu with ||x|| = 1 bounds ||A||^2 from below
+        new = float(np.sqrt(nz) * np.sqrt(nu))
+        if nz == 0.0:  # rounding only (A^H A x = 0 would mean A x = 0)
+            est = new
+            break
         x = z / nz
         if abs(new - est) <= tol * new:
             est = new
@@ -647,7 +704,21 @@ class _SumOperator(LinearOperator):
         return _SumOperator(self.args[0].H, self.args[1].H)
 
 
+def _conj_scalar(c: Any) -> Any:
+    """``conj(c)`` of the same kind: a Python number stays one.
+
+    ``np.conj(2.0)`` is a NumPy float64, which NumPy promotion does not treat
+    as a weak scalar: ``np.conj(2.0) * float32_array`` would be float64.
+    """
+    if isinstance(c, (int, float, complex)) and not isinstance(c, np.generic):
+        return c.conjugate()
+    return np.conj(c)
+
+
 class _ScaledOperator(LinearOperator):
+    """``c * A``; ``c`` keeps its kind (a Python scalar keeps ``A``'s precision,
+    as in NumPy: ``2 * float32_operator`` is float32)."""
+
     def __init__(self, A: LinearOperator, c: Any) -> None:
         if not np.isfinite(c):
             raise ValueError(f"scalar factor must be finite, got {c!r}")
@@ -660,7 +731,7 @@ class _ScaledOperator(LinearOperator):
 
     def _rmatvec(self, y):
         A, c = self.args
-        return np.conj(c) * A._rmatvec(y)
+        return _conj_scalar(c) * A._rmatvec(y)
 
     def _matmat(self, X):
         A, c = self.args
@@ -668,11 +739,11 @@ class _ScaledOperator(LinearOperator):
 
     def _rmatmat(self, Y):
         A, c = self.args
-        return np.conj(c) * A._rmatmat(Y)
+        return _conj_scalar(c) * A._rmatmat(Y)
 
     def _adjoint(self):
         A, c = self.args
-        return _ScaledOperator(A.H, np.conj(c))
+        return _ScaledOperator(A.H, _conj_scalar(c))
 
     def norm_est(self, **kwargs):
         A, c = self.args

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
+from .._validation import check_array
 from . import _base
 from ._base import LinearOperator, _is_format
 from .basic import Dense, SparseMatrix
@@ -90,6 +91,17 @@ scipy LinearOperator or LinearOperator
         "A must be an array, a sparse matrix, a sparsela format or a linear "
         f"operator, got {type(A).__name__}"
     )
+
+
+def named_operator(A: Any, name: str) -> LinearOperator:
+    """:func:`aslinearoperator` for a part of a composite, errors naming ``name``.
+
+    A dense part is validated under its own name (``factors[1]``, ``ops[0]``)
+    rather than as ``A``, so that the user learns which part is wrong.
+    """
+    if isinstance(A, (np.ndarray, list, tuple)):
+        A = check_array(A, name, ndim=2, allow_int=True)
+    return aslinearoperator(A)
 
 
 _base._CONVERT[0] = aslinearoperator

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._backend import get_namespace
 from ._base import LinearOperator
-from ._convert import aslinearoperator
+from ._convert import named_operator
 
 __all__ = ["BlockDiag", "HStack", "VStack"]
 
@@ -18,7 +18,7 @@ def _as_ops(ops: Any, name: str) -> tuple[LinearOperator, ...]:
         ops = tuple(ops[0])
     if not ops:
         raise ValueError(f"{name} needs at least one operator")
-    return tuple(aslinearoperator(op) for op in ops)
+    return tuple(named_operator(op, f"ops[{i}]") for i, op in enumerate(ops))
 
 
 def _offsets(sizes):

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._backend import get_namespace
 from ._base import LinearOperator, _conj
-from ._convert import aslinearoperator
+from ._convert import named_operator
 from .basic import Dense
 
 __all__ = ["Kronecker", "mode_products"]
@@ -112,7 +112,7 @@ class Kronecker(LinearOperator):
             factors = tuple(factors[0])
         if not factors:
             raise ValueError("factors must hold at least one operator")
-        ops = tuple(aslinearoperator(f) for f in factors)
+        ops = tuple(named_operator(f, f"factors[{i}]") for i, f in enumerate(factors))
         shape = (
             math.prod(op.shape[0] for op in ops),
             math.prod(op.shape[1] for op in ops),

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validation import check_scalar
+from .._validation import check_array, check_scalar
 from ..kernels.cpu import prox as _k
 
 __all__ = ["PENALTIES", "Penalty", "Prox", "make_penalty", "register"]
@@ -28,19 +28,33 @@ _NO_WEIGHTS = np.zeros(0, dtype=np.float64)
 
 
 # ---- helpers ------------------------------------------------------------------
-def _as2d(v: Any) -> tuple[np.ndarray, bool]:
-    """``(n, k)`` C-contiguous view of ``v`` and whether ``v`` was 1-D."""
-    v = np.asarray(v)
+def _as2d(v: Any, name: str = "v") -> tuple[np.ndarray, bool]:
+    """``(n, k)`` C-contiguous view of ``v`` and whether ``v`` was 1-D.
+
+    ``v`` is validated as every public input is (:func:`check_array`): finite,
+    numeric, in its working dtype (integers and booleans as float64).
+    """
+    v = check_array(v, name, ndim=(1, 2), allow_int=True)
     if v.ndim == 1:
         return np.ascontiguousarray(v).reshape(-1, 1), True
-    if v.ndim != 2:
-        raise ValueError(f"v must be 1- or 2-dimensional, got shape {v.shape}")
     return np.ascontiguousarray(v), False
 
 
 def _steps(step: Any, k: int) -> np.ndarray:
     """Per-column steps as a float64 array of length ``k``."""
-    s = np.asarray(step, dtype=np.float64)
+    if isinstance(step, (str, bytes)):
+        raise TypeError(f"step must be a real number or an array of them, got {step!r}")
+    try:
+        s = np.asarray(step)
+    except Exception as exc:  # ragged sequences
+        raise TypeError(
+            f"step must be a real number or an array of them: {exc}"
+        ) from exc
+    if s.dtype.kind not in "iuf":
+        raise TypeError(
+            f"step must be a real number or an array of them, got dtype {s.dtype}"
+        )
+    s = s.astype(np.float64)
     if s.ndim == 0:
         s = np.full(k, float(s))
     if s.shape != (k,):
@@ -68,12 +82,34 @@ def _abs_sum(x2: np.ndarray) -> np.ndarray:
     return np.abs(x2).sum(axis=0, dtype=np.float64)
 
 
+# a float64 sum of squares in this range is accurate; outside it squares
+# overflowed or lost bits to underflow (as in kernels.cpu.prox)
+_SUMSQ_LO, _SUMSQ_HI = 2.0**-900, np.finfo(np.float64).max
+
+
+def _times(c: Any, h: np.ndarray) -> np.ndarray:
+    """``c * h`` with ``0 * inf = 0``: a zero weight drops a term that overflowed."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(np.asarray(c) == 0, 0.0, c * h)
+
+
 def _sq_sum(x2: np.ndarray) -> np.ndarray:
-    if x2.dtype.kind == "c":
-        return (x2.real.astype(np.float64) ** 2 + x2.imag.astype(np.float64) ** 2).sum(
-            axis=0
-        )
-    return (x2.astype(np.float64) ** 2).sum(axis=0)
+    """``||x||_2^2`` per column in float64; ``inf`` only when it exceeds the range.
+
+    Columns whose plain sum of squares overflowed or underflowed are summed
+    again divided by their largest magnitude.
+    """
+    a = np.abs(x2).astype(np.float64, copy=False)
+    with np.errstate(over="ignore"):
+        out = (a * a).sum(axis=0)
+    redo = ~((out >= _SUMSQ_LO) & (out <= _SUMSQ_HI))
+    if redo.any():
+        b = a[:, redo]
+        amax = b.max(axis=0, initial=0.0)
+        scale = np.where(amax > 0, amax, 1.0)
+        with np.errstate(over="ignore"):
+            out[redo] = amax**2 * ((b / scale) ** 2).sum(axis=0)
+    return out
 
 
 def _check_number(value: Any, name: str, what: str = "real number", **limits) -> Any:
@@ -105,9 +141,9 @@ def _scale_from_dual_norm(dn: np.ndarray, lam: np.ndarray) -> np.ndarray:
     return s
 
 
-def _require_real(x: np.ndarray, who: str) -> None:
+def _require_real(x: np.ndarray, who: str, name: str = "v") -> None:
     if x.dtype.kind == "c":
-        raise TypeError(f"{who} needs real data, got dtype {x.dtype}")
+        raise TypeError(f"{who} needs real data, got {name} of dtype {x.dtype}")
 
 
 def _owner(cls: type, name: str) -> int:
@@ -273,10 +309,13 @@ class Penalty(Prox):
     def _has_dual(self, lam: np.ndarray) -> bool:
         return False
 
-    def _check_input(self, x2: np.ndarray) -> None:
-        self.check_size(x2.shape[0])
+    def _check_input(self, x2: np.ndarray, name: str = "v") -> None:
+        try:
+            self.check_size(x2.shape[0])
+        except ValueError as exc:  # say which input does not fit
+            raise ValueError(f"{name} has {x2.shape[0]} coefficients: {exc}") from None
         if self.real_only:
-            _require_real(x2, type(self).__name__)
+            _require_real(x2, type(self).__name__, name)
 
     def _lams(self, k: int) -> np.ndarray:
         return np.full(k, 0.0 if self.lam is None else float(self.lam))
@@ -288,14 +327,24 @@ class Penalty(Prox):
         Parameters
         ----------
         v : array_like of shape (n,) or (n, k)
-            Point(s), one per column.
+            Point(s), one per column; finite. Never modified.
         step : float or array_like of shape (k,)
-            Non-negative step(s), one per column.
+            Non-negative finite step(s), one per column.
 
         Returns
         -------
         ndarray
-            Shaped and typed like ``v``.
+            Shaped like ``v``, in its working dtype: ``v``'s own floating
+            dtype, float64 for integer, boolean and ``longdouble`` input
+            (complex128 for ``clongdouble``), float32 for float16.
+
+        Raises
+        ------
+        ValueError
+            ``v`` holds NaN or Inf, is not 1-D or 2-D, or ``step`` is
+            negative, non-finite or of the wrong shape.
+        TypeError
+            ``v`` or ``step`` is not numeric (a string ``step`` included).
 
         Examples
         --------
@@ -313,6 +362,10 @@ class Penalty(Prox):
     def value(self, x: Any) -> Any:
         """Penalty value ``g(x)``: a float, or one per column of a 2-D ``x``.
 
+        ``x`` must be finite; the value is ``inf`` outside the penalty's
+        domain, and also where it exceeds the float64 range (``1e200 *
+        ||x||_1`` with ``||x||_1 = 1e200``), never NaN.
+
         Examples
         --------
         >>> import numpy as np
@@ -320,9 +373,10 @@ class Penalty(Prox):
         >>> L1(2.0).value(np.array([1.0, -0.5]))
         3.0
         """
-        x2, was1d = _as2d(x)
-        self._check_input(x2)
-        return _out(self._value(x2, self._lams(x2.shape[1])), was1d)
+        x2, was1d = _as2d(x, "x")
+        self._check_input(x2, "x")
+        with np.errstate(over="ignore"):  # a value beyond the range is inf
+            return _out(self._value(x2, self._lams(x2.shape[1])), was1d)
 
     def dual_scale(self, z: Any) -> tuple[Any, Any]:
         """Dual scaling ``s`` and conjugate value ``g^*(s z)``, per column.
@@ -337,8 +391,8 @@ class Penalty(Prox):
         >>> L1(1.0).dual_scale(np.array([4.0, -2.0]))
         (array([0.25]), array([0.]))
         """
-        z2, _ = _as2d(z)
-        self._check_input(z2)
+        z2, _ = _as2d(z, "z")
+        self._check_input(z2, "z")
         return self._dual_scale(z2, self._lams(z2.shape[1]))
 
     def dual_norm(self, z: Any) -> Any:
@@ -354,7 +408,7 @@ class Penalty(Prox):
         >>> L1(1.0).dual_norm(np.array([4.0, -5.0]))
         5.0
         """
-        z2, was1d = _as2d(z)
+        z2, was1d = _as2d(z, "z")
         self.check_size(z2.shape[0])
         return _out(self._dual_norm(z2), was1d)
 
@@ -381,7 +435,7 @@ class Penalty(Prox):
         >>> NonNegL1(1.0).alpha_max(np.array([-3.0, 5.0]))  # only x_0 can grow
         3.0
         """
-        g2, was1d = _as2d(gradient_at_zero)
+        g2, was1d = _as2d(gradient_at_zero, "gradient_at_zero")
         self.check_size(g2.shape[0])
         return _out(self._dual_norm(-g2), was1d)
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._validation import check_array
 from ..kernels.cpu import prox as _k
-from ._base import _check_lam, register
+from ._base import _check_lam, _times, register
 from .separable import _Gauge
 
 __all__ = ["GroupL1", "parse_groups"]
@@ -105,7 +105,7 @@ class GroupL1(_Gauge):
         return out
 
     def _value(self, X, lam):
-        return lam * (self.weights @ self._norms(X))
+        return _times(lam, self.weights @ self._norms(X))
 
     def _dual_norm(self, Z):
         nr = self._norms(Z)

@@ -25,6 +25,7 @@ from ._base import (
     _scale_from_dual_norm,
     _soft,
     _sq_sum,
+    _times,
     register,
 )
 
@@ -79,7 +80,7 @@ class L1(_Gauge):
         return _soft(V, steps * lam, _NO_WEIGHTS)
 
     def _value(self, X, lam):
-        return lam * _abs_sum(X)
+        return _times(lam, _abs_sum(X))
 
     def _dual_norm(self, Z):
         if not Z.size:
@@ -141,7 +142,7 @@ class WeightedL1(_Gauge):
         return _soft(V, steps * lam, self.weights)
 
     def _value(self, X, lam):
-        return lam * (self.weights @ np.abs(X)).astype(np.float64)
+        return _times(lam, (self.weights @ np.abs(X)).astype(np.float64))
 
     def _dual_norm(self, Z):
         a = np.abs(Z)
@@ -304,7 +305,7 @@ class ElasticNet(Penalty):
 
     def _value(self, X, lam):
         a = self.l1_ratio
-        return lam * (a * _abs_sum(X) + 0.5 * (1 - a) * _sq_sum(X))
+        return _times(lam, _times(a, _abs_sum(X)) + _times(0.5 * (1 - a), _sq_sum(X)))
 
     def _dual_norm(self, Z):
         if self.l1_ratio == 0:
@@ -344,7 +345,8 @@ class Box(Penalty):
     Parameters
     ----------
     lower, upper : float or array_like of shape (n,), optional
-        Bounds; ``None`` means unbounded on that side.
+        Bounds; ``None`` (or ``-inf`` / ``+inf``) means unbounded on that
+        side. ``lower = +inf`` or ``upper = -inf`` raise ``ValueError``.
 
     Examples
     --------
@@ -362,6 +364,11 @@ class Box(Penalty):
     def __init__(self, lower: Any = None, upper: Any = None) -> None:
         self.lower = self._bound(lower, "lower", -np.inf)
         self.upper = self._bound(upper, "upper", np.inf)
+        # an infinite bound on the wrong side leaves no finite point in the box
+        if np.any(self.lower == np.inf):
+            raise ValueError("lower must not be +inf (no finite x satisfies it)")
+        if np.any(self.upper == -np.inf):
+            raise ValueError("upper must not be -inf (no finite x satisfies it)")
         if np.any(self.lower > self.upper):
             raise ValueError("lower must not exceed upper")
 

@@ -94,8 +94,9 @@ def fwht(
     ------
     ValueError
         If the length along ``axis`` is not a power of two, ``axis`` is out
-        of range, ``x`` is a scalar, contains NaN or Inf, or ``ordering`` is
-        unknown. (With ``overwrite_x``, ``x`` is then already overwritten.)
+        of range, ``x`` is a scalar, contains NaN or Inf, ``ordering`` is
+        unknown, or the transform has entries beyond the floating range.
+        (With ``overwrite_x``, ``x`` is then already overwritten.)
     TypeError
         For object, string or other non-numeric dtypes.
 
@@ -114,9 +115,12 @@ def fwht(
     arrays are transformed on their device with vectorised stages.
 
     NaN and Inf are detected on the result, not by a separate pass over
-    ``x``: output row 0 is the sum of the inputs, which is finite if and only
-    if no input is NaN or Inf (or the sum overflows, which the input check
-    that follows tells apart).
+    ``x``: one reduction over the output tells whether it is all finite. If
+    it is not and ``x`` is finite, the transform overflowed somewhere
+    (possibly only in an intermediate stage): it is computed again on ``x``
+    scaled down by a power of two (exact) and scaled back, so a result within
+    the floating range is returned whatever the units of ``x``, and a result
+    beyond it raises ``ValueError``.
 
     References
     ----------
@@ -163,11 +167,57 @@ def fwht(
     xp = get_namespace(x)
     in_place = bool(overwrite_x) and can_overwrite(x)
     out = fwht_along_axis(x, axis, bool(normalized), ordering, in_place)
-    # row 0 of every ordering is the all-ones row: sum(x), finite iff x is
-    # (unless the sum overflows)
-    row0 = xp.take(out, xp.asarray([0]), axis=axis)
-    if out.size and not bool(xp.isfinite(row0).all()):
+    if out.size and not _all_finite(out, xp):
         if in_place:
-            raise ValueError("x contains NaN or Inf, or its transform overflows")
+            raise ValueError(
+                "x contains NaN or Inf, or its transform overflows (x has been "
+                "overwritten: call without overwrite_x to tell which)"
+            )
         check_finite(x, "x", xp=xp)
+        out = _transform_rescaled(x, axis, bool(normalized), ordering, xp)
+    return out
+
+
+# below this size the exact mask test is the cheaper one (no errstate)
+_MASK_TEST_MAX = 1 << 16
+
+
+def _all_finite(out: Any, xp: Any) -> bool:
+    """Whether every entry of ``out`` is finite.
+
+    A large output is summed, one reduction without a mask: a finite sum
+    means no entry is NaN or Inf (either would propagate); a non-finite sum
+    may also be an overflow of the sum alone, which the exact test then
+    tells apart.
+    """
+    if out.size > _MASK_TEST_MAX:
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = xp.sum(out)
+        if bool(xp.isfinite(total)):
+            return True
+    return bool(xp.isfinite(out).all())
+
+
+def _transform_rescaled(
+    x: Any, axis: int, normalized: bool, ordering: str, xp: Any
+) -> Any:
+    """The transform of a finite ``x`` whose direct transform overflowed.
+
+    Every butterfly stage at most doubles the largest magnitude, so the
+    transform of ``x / 2**(n + 2)`` (``N = 2**n``) cannot overflow; scaling by
+    a power of two is exact, and multiplying back overflows only where the
+    result itself is beyond the range, which is then an error.
+    """
+    n_bits = int(x.shape[axis]).bit_length() - 1
+    # x is in its working dtype already (check_array): the scaled copy too
+    down = x * x.real.dtype.type(2.0 ** -(n_bits + 2))
+    out = fwht_along_axis(down, axis, normalized, ordering, True)
+    with np.errstate(over="ignore"):
+        out *= out.real.dtype.type(2.0 ** (n_bits + 2))
+    if not bool(xp.isfinite(out).all()):
+        real = np.finfo(out.real.dtype)
+        raise ValueError(
+            f"the transform of x overflows: some of its entries exceed the "
+            f"{real.dtype} range ({real.max:.3g}); scale x down"
+        )
     return out

@@ -44,6 +44,34 @@ BLIND_MIN_OBS = 4
 JUMP_MIN_FRACTION = 0.02
 #: least-squares refit sweeps after a complete SPRIGHT decode
 N_REFINE = 1
+#: largest bin power (per observation) decoded without rescaling: beyond it
+#: (or below its inverse) the bin energies, squares of up to N times the
+#: samples, over- or underflow, and the samples are scaled by a power of two
+SAFE_POWER = 2.0**500
+
+
+def _ldexp(v, e):
+    """``v * 2**e``: exact (a change of exponent), real or complex."""
+    if v.dtype.kind == "c":
+        out = np.empty_like(v)
+        out.real, out.imag = np.ldexp(v.real, e), np.ldexp(v.imag, e)
+        return out
+    return np.ldexp(v.astype(np.result_type(v.dtype, np.float32), copy=False), e)
+
+
+def _unscaled_square(v, shift):
+    with np.errstate(over="ignore", under="ignore"):
+        return float(np.ldexp(v, -2 * shift))
+
+
+def _scale_shift(vals):
+    """The exponent ``e`` with ``max |vals| * 2**e`` in ``[0.5, 1)`` (0 for
+    zeros)."""
+    if vals.dtype.kind == "c":
+        amax = max(float(np.abs(vals.real).max()), float(np.abs(vals.imag).max()))
+    else:
+        amax = float(np.abs(vals).max())
+    return -math.frexp(amax)[1] if amax > 0 else 0
 
 
 # ---------------------------------------------------------------------------
@@ -170,6 +198,23 @@ def density_evolution_threshold(n_stages: int) -> float:
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if ok(mid) else (lo, mid)
     return lo
+
+
+def _unexplained_energy(residual, n_bins, P, n_found, noise_var, is_complex):
+    """Residual energy over the most that noise of variance ``noise_var``
+    explains at the false-alarm level (above 1: signal left in the bins).
+
+    Each zero-ton test looks at one bin: a coefficient below its threshold
+    passes for noise there, in every one of its ``C`` bins. Summed over all
+    bins the noise energy is a Gamma law with ``n_bins P`` (complex) degrees
+    of freedom, less one per fitted amplitude, and hidden coefficients stand
+    out of it.
+    """
+    if noise_var <= 0 or n_bins * P <= n_found:
+        return 0.0
+    dof = n_bins * P - n_found
+    shape, scale = (dof, 1.0) if is_complex else (dof / 2.0, 2.0)
+    return residual / (scale * float(gammainccinv(shape, FALSE_ALARM)) * noise_var)
 
 
 def _blind_estimate_doubt(
@@ -395,7 +440,8 @@ def sparse_wht(
         ``n_samples`` (samples read, ``C * P * B`` for the ``P`` delays
         used, repeats included),
         ``n_iter`` (peeling rounds), ``converged`` (every bin explained at the
-        end: no multi-ton or unpeeled single-ton left), ``status`` (a
+        end: no multi-ton or unpeeled single-ton left, and with ``snr_db`` no
+        more energy left than the noise explains), ``status`` (a
         :class:`~sparsela.Status`: 0 converged, 1 round limit reached while
         still peeling, 5 ``PEELING_STALLED``: unexplained bins left, or a
         blind decode whose noise level cannot be trusted), ``message``,
@@ -403,7 +449,8 @@ def sparse_wht(
         the coefficients' normalisation; noise level when all is explained)
         and ``history``
         (``peeled``: single-tons peeled per round; ``noise_var``: the
-        per-observation noise variance used; ``bins``, ``stages``,
+        per-observation noise variance used, a square of the signal's units,
+        ``inf`` or 0 where that is not representable; ``bins``, ``stages``,
         ``delays_per_stage``).
 
     Raises
@@ -412,7 +459,8 @@ def sparse_wht(
         For ``sparsity >= N``, a length or ``N`` that is not a power of two,
         a callable returning the wrong shape or NaN/Inf, NaN/Inf among the
         samples read from an array (values never read are not checked),
-        unknown options.
+        unknown options, coefficients not representable in the output
+        precision.
     TypeError
         For non-numeric samples or options of the wrong type.
 
@@ -447,9 +495,22 @@ def sparse_wht(
     The transform is computed in double precision; ``float32`` input keeps
     ``float32`` output and sets the detection floor at ``100 eps32``.
 
+    With ``snr_db`` given the noise level is known, and a complete decode is
+    checked as a whole: the residual energy of all bins (plus that of
+    peeled amplitudes dropped below the threshold) must lie below the
+    ``1 - 1e-5`` quantile of the noise energy (a Gamma law with ``C B P``
+    degrees of freedom). A coefficient too weak for the zero-ton test of each
+    of its bins still stands out of that sum; the decode then reports
+    ``PEELING_STALLED`` instead of claiming a complete support.
+
     A failed decode (load above the threshold, SNR too low) is reported by
     ``converged=False`` and ``message``; the coefficients found so far are
     returned but should not be trusted.
+
+    The result does not depend on the scale of the signal: samples whose bin
+    energies over- or underflow (bin powers beyond ``2**±500``) are scaled by
+    a power of two, exactly, and the coefficients scaled back; coefficients
+    that are not representable raise ``ValueError``.
 
     References
     ----------
@@ -538,6 +599,7 @@ def sparse_wht(
     attempts = [1, n_chains] if blind and auto_delays and n_chains > 1 else [n_chains]
     vals = sample(idx[:, : attempts[0] * D].reshape(-1)).reshape(C, -1, B)
     out_dtype = np.result_type(vals.dtype, np.float32)
+    shift = 0  # badly scaled samples are multiplied by 2**shift (below)
     is_complex = out_dtype.kind == "c"
     eps = float(np.finfo(out_dtype).eps)
     # real signals keep real bins: half the arithmetic of the decoder
@@ -547,13 +609,25 @@ def sparse_wht(
         P = chains * D
         if vals.shape[1] < P:
             more = sample(idx[:, vals.shape[1] : P].reshape(-1)).reshape(C, -1, B)
+            if shift:
+                more = _ldexp(more, shift)
             vals = np.concatenate([vals, more.astype(vals.dtype, copy=False)], axis=1)
         dm = dmasks[:, :P]
-        U = bin_observations(vals, P, N / B, work)
+        with np.errstate(over="ignore", under="ignore"):  # checked below
+            U = bin_observations(vals, P, N / B, work)
+            E = bin_energies(U)
+        e_max = float(E.max()) / P
+        if shift == 0 and not 1.0 / SAFE_POWER <= e_max <= SAFE_POWER:
+            # the bin energies (squares) over- or underflow, and the decoder
+            # would see inf or nothing: decode 2**shift x (exact), scale back
+            shift = _scale_shift(vals)
+            if shift:
+                vals = _ldexp(vals, shift)
+                U = bin_observations(vals, P, N / B, work)
+                E = bin_energies(U)
+                e_max = float(E.max()) / P
 
         # ---- noise level and thresholds --------------------------------------
-        E = bin_energies(U)
-        e_max = float(E.max()) / P
         floor = (FLOOR_EPS * eps) ** 2 * e_max
         if snr_db is not None:
             rho = 10.0 ** (-snr_db / 10.0)
@@ -588,14 +662,29 @@ def sparse_wht(
 
     # ---- result --------------------------------------------------------------
     keep = P * np.abs(amps) ** 2 >= tau
+    # coefficients peeled but below the detection threshold are dropped; their
+    # energy (C bins of P observations each) counts as unexplained
+    dropped_energy = C * P * float(np.sum(np.abs(amps[~keep]) ** 2))
     ks, amps = ks[keep], amps[keep]
     scale = 1.0 / math.sqrt(N) if normalized else 1.0
     support = _natural_to_ordered(ks, n, ordering)
     order = np.argsort(support)
     support = support[order]
     coefs = amps[order] * scale
-    coefs = coefs.astype(out_dtype) if is_complex else coefs.real.astype(out_dtype)
-    residual = math.sqrt(float(bin_energies(U).sum()) / (C * P)) * scale
+    with np.errstate(over="ignore", under="ignore"):  # checked below
+        if shift:
+            coefs = _ldexp(coefs, -shift)
+        coefs = coefs.astype(out_dtype) if is_complex else coefs.real.astype(out_dtype)
+    lost = (amps[order] != 0) & ((coefs == 0) | ~np.isfinite(coefs))
+    if lost.any():
+        raise ValueError(
+            f"the coefficients are not representable in {out_dtype}: the "
+            f"transform of this signal over- or underflows (samples up to about "
+            f"1e{-shift * math.log10(2):.0f}); rescale the signal"
+        )
+    residual_energy = float(bin_energies(U).sum())
+    with np.errstate(over="ignore", under="ignore"):
+        residual = float(np.ldexp(math.sqrt(residual_energy / (C * P)) * scale, -shift))
     if stalled:
         status = Status.MAX_ITER
         message = (
@@ -612,7 +701,24 @@ def sparse_wht(
     else:
         status = Status.CONVERGED
         message = f"all {C * B} bins explained by {support.size} coefficients"
-        if blind and noise_var > floor and P < BLIND_MIN_OBS:
+        excess = 0.0
+        if snr_db is not None:
+            excess = _unexplained_energy(
+                residual_energy + dropped_energy, C * B, P, support.size,
+                noise_var, is_complex,
+            )  # fmt: skip
+        if excess > 1.0:
+            # every bin passed its own zero-ton test, yet together they hold
+            # more than the noise that snr_db implies: coefficients hidden
+            status = Status.PEELING_STALLED
+            message = (
+                f"{support.size} coefficient(s) found, but the bins keep "
+                f"{excess:.3g} times the energy that noise at snr_db={snr_db:g} "
+                "explains: coefficients are hidden below the detection threshold "
+                f"(SNR too low for {B} bins and {P} observations per bin); the "
+                "coefficients found are incomplete"
+            )
+        elif blind and noise_var > floor and P < BLIND_MIN_OBS:
             # a single-ton fits so few observations (almost) exactly: noise
             # cannot be told from coefficients without knowing its level
             status = Status.PEELING_STALLED
@@ -651,7 +757,8 @@ def sparse_wht(
         residual_norm=residual,
         history={
             "peeled": [int(v) for v in peeled],
-            "noise_var": [noise_var * scale**2],
+            # a square of the signal's units: inf or 0 where not representable
+            "noise_var": [_unscaled_square(noise_var * scale**2, shift)],
             "bins": [B],
             "stages": [C],
             "delays_per_stage": [P],

@@ -697,3 +697,84 @@ def test_gram_core_validation(rng):
         mp_gram(G + 0j, AhY, positive=True)
     with pytest.raises(ValueError, match="G contains NaN"):
         omp_gram(np.full((20, 20), np.nan), AhY)
+
+
+# ---- honest status with tol = 0 (issue 13) ---------------------------------------
+def _exactly_sparse(rng, m=30, n=60, s=20, k=3):
+    A = rng.standard_normal((m, n))
+    X = np.zeros((n, s))
+    for j in range(s):
+        X[rng.choice(n, k, replace=False), j] = rng.standard_normal(k)
+    return A, X, A @ X
+
+
+def test_omp_tol_zero_paths_agree(rng):
+    """tol=0 on exactly sparse signals: the residual (about 1e-29 squared) is
+    zero to working precision. The Gram path reported status 0 or 4 as the
+    rounding of its recursion fell, the operator path always 4."""
+    from sparsela import Status
+
+    A, X, Y = _exactly_sparse(rng)
+    gram = omp(A, Y, tol=0.0, precompute=True)
+    oper = omp(A, Y, tol=0.0, precompute=False)
+    for res in (gram, oper):
+        assert np.all(res.status == Status.CONVERGED)
+        assert "working precision" in res.message
+        np.testing.assert_allclose(res.x, X, rtol=0, atol=1e-12)
+        exact = np.linalg.norm(Y - A @ res.x, axis=0)
+        assert np.all(exact <= 1e-13 * np.linalg.norm(Y, axis=0))
+    np.testing.assert_array_equal(gram.n_iter, oper.n_iter)
+    np.testing.assert_array_equal(gram.status, oper.status)
+    for a, b in zip(gram.support, oper.support, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("solver", [omp, mp])
+def test_tiny_tol_paths_agree(rng, solver):
+    """A tol below the accuracy of the Gram recursion (about eps ||y||^2) is
+    decided on exact residuals by both paths: the same atoms, the same status."""
+    A, X, Y = _exactly_sparse(rng, s=8)
+    Y = Y + 1e-9 * rng.standard_normal(Y.shape)
+    gram = solver(A, Y, tol=1e-20, precompute=True)
+    oper = solver(A, Y, tol=1e-20, precompute=False)
+    np.testing.assert_array_equal(gram.n_iter, oper.n_iter)
+    np.testing.assert_array_equal(gram.status, oper.status)
+    np.testing.assert_allclose(gram.x, oper.x, rtol=0, atol=1e-10)
+    reached = gram.residual_norm**2 <= 1e-20
+    np.testing.assert_array_equal(gram.converged, reached)
+
+
+@pytest.mark.parametrize("precompute", PATHS)
+def test_tol_zero_unreachable_is_said(rng, precompute):
+    """y outside the range of A (m > n): tol=0 cannot be met, the residual is
+    far above the rounding level: every atom is used (MAX_ITER), or with a
+    duplicated atom the residual becomes orthogonal first (TOL_UNREACHABLE)."""
+    from sparsela import Status
+
+    A = rng.standard_normal((20, 5))
+    y = rng.standard_normal(20)
+    res = omp(A, y, tol=0.0, precompute=precompute)
+    assert res.status == Status.MAX_ITER and not res.converged
+    dup = omp(np.column_stack([A, A[:, :2]]), y, tol=0.0, precompute=precompute)
+    assert dup.status == Status.TOL_UNREACHABLE and not dup.converged
+    np.testing.assert_allclose(dup.residual_norm, res.residual_norm, rtol=1e-10)
+    lsq = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose(res.x, lsq, atol=1e-12)
+
+
+def test_omp_gram_tol_zero_is_honest(rng):
+    """The public Gram core knows the residual only from its recursion
+    (accurate to about eps ||y||^2): tol=0 on exactly sparse signals is met to
+    that precision, said in the message; never status 0 by the luck of
+    rounding and 4 otherwise."""
+    from sparsela import Status
+    from sparsela.solvers.pursuit import omp_gram
+
+    A, X, Y = _exactly_sparse(rng)
+    A = A / np.linalg.norm(A, axis=0)
+    Y = A @ X
+    n2 = np.sum(Y**2, axis=0)
+    res = omp_gram(A.T @ A, A.T @ Y, tol=0.0, norms_squared=n2)
+    assert np.all(res.status == Status.CONVERGED)
+    np.testing.assert_allclose(res.x, X, rtol=0, atol=1e-10)
+    assert np.all(res.residual_norm <= 1e-6 * np.sqrt(n2))

@@ -241,8 +241,8 @@ def test_overwrite_x_falls_back_to_a_copy():
 @pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_detected_anywhere(axis, bad):
-    # the check reads output row 0 of every batch signal: a bad value in any
-    # signal, at any position, must be caught, in place or not
+    # the check reads the whole output: a bad value in any signal, at any
+    # position, must be caught, in place or not
     rng = np.random.default_rng(0)
     for _ in range(5):
         x = rng.standard_normal((8, 16))
@@ -257,7 +257,34 @@ def test_non_finite_detected_anywhere(axis, bad):
         fwht(x)
 
 
-def test_overflow_is_not_reported_as_bad_input():
-    # finite input whose transform overflows: inf out, as for x @ H
-    out = fwht(np.array([1e308, 1e308, 0.0, 0.0]))
-    np.testing.assert_array_equal(out, [np.inf, 0.0, np.inf, 0.0])
+def test_overflow_is_an_error_naming_the_transform():
+    # issue 13: finite input whose transform overflows used to return inf/NaN
+    # silently (the check read output row 0 only); it is an error, told apart
+    # from bad input, wherever in the output the overflow lands
+    with pytest.raises(ValueError, match="transform of x overflows"):
+        fwht(np.full(16, 1e308))
+    x = np.zeros((4, 8))
+    x[2, [3, 5]] = 1e308  # row 0 of signals 0, 1, 3 is fine; signal 2 is not
+    with pytest.raises(ValueError, match="transform of x overflows"):
+        fwht(x)
+
+
+def test_intermediate_overflow_gives_the_representable_result():
+    # H x / sqrt(N) is within range although H x (and the first butterfly,
+    # x0 + x1 = 2e308) is not: computed on x scaled by a power of two, the
+    # result is the exact one
+    x = np.array([1e308, 1e308, -1e308, 0.5e308])
+    want = (hadamard(4) @ (x / 4.0)) * 2.0  # H x / sqrt(4), no overflow
+    np.testing.assert_allclose(fwht(x, normalized=True), want, rtol=1e-15)
+    np.testing.assert_allclose(
+        fwht(x, normalized=True, ordering="sequency"),
+        want[[0, 2, 3, 1]],
+        rtol=1e-15,
+    )
+    with pytest.raises(ValueError, match="overflows"):
+        fwht(x)  # H x itself: 2.5e308
+    x32 = np.array([3e38, 3e38, 0.0, 0.0], dtype=np.float32)  # H x: 6e38 > max
+    out = fwht(x32, normalized=True)
+    assert out.dtype == np.float32
+    want32 = hadamard(4) @ x32.astype(np.float64) / 2.0
+    np.testing.assert_allclose(out, want32, rtol=tol(np.float32))

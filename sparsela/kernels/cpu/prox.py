@@ -71,14 +71,15 @@ def soft_threshold(v, tau, w, out):  # pragma: no cover - numba
         for i in range(n):
             x = v[i, 0]
             d = abs(x) - t
-            out[i, 0] = math.copysign(d, x) if d > 0.0 else 0.0
+            # testing d <= 0 keeps NaN as NaN (d > 0 would zero it silently)
+            out[i, 0] = 0.0 if d <= 0.0 else math.copysign(d, x)
         return
     for i in range(n):
         wi = w[i] if weighted else 1.0
         for j in range(k):
             x = v[i, j]
             d = abs(x) - tau[j] * wi
-            out[i, j] = math.copysign(d, x) if d > 0.0 else 0.0
+            out[i, j] = 0.0 if d <= 0.0 else math.copysign(d, x)
 
 
 @njit(cache=True)
@@ -92,7 +93,7 @@ def soft_threshold_complex(v, tau, w, out):  # pragma: no cover - numba
             x = v[i, j]
             a = abs(x)
             d = a - tau[j] * wi
-            out[i, j] = x * (d / a) if d > 0.0 else 0.0
+            out[i, j] = 0.0 if d <= 0.0 else x * (d / a)
 
 
 @njit(cache=True)
@@ -102,7 +103,7 @@ def nonneg_soft_threshold(v, tau, out):  # pragma: no cover - numba
     for i in range(n):
         for j in range(k):
             d = v[i, j] - tau[j]
-            out[i, j] = d if d > 0.0 else 0.0
+            out[i, j] = 0.0 if d <= 0.0 else d
 
 
 @njit(cache=True)
@@ -112,7 +113,56 @@ def hard_threshold(v, thr, out):  # pragma: no cover - numba
     for i in range(n):
         for j in range(k):
             x = v[i, j]
-            out[i, j] = x if abs(x) > thr[j] else 0.0
+            out[i, j] = 0.0 if abs(x) <= thr[j] else x
+
+
+# sums of squares in this range are accurate; outside it the squares of the
+# entries overflowed (entries beyond ~1e154) or lost bits to underflow
+# (entries below ~1e-135), and the norm is recomputed on rescaled entries
+_SUMSQ_LO = 2.0**-900
+_SUMSQ_HI = np.finfo(np.float64).max
+
+
+@njit(cache=True)
+def _group_norm(v, perm, lo, hi, j):  # pragma: no cover - numba
+    """``||v[perm[lo:hi], j]||_2`` in float64, safe from overflow and underflow."""
+    s = 0.0
+    for p in range(lo, hi):
+        a = float(abs(v[perm[p], j]))
+        s += a * a
+    if _SUMSQ_LO <= s <= _SUMSQ_HI or s != s:  # the common case, or NaN
+        return np.sqrt(s)
+    amax = 0.0
+    for p in range(lo, hi):
+        amax = max(amax, float(abs(v[perm[p], j])))
+    if amax == 0.0 or amax == np.inf:
+        return amax
+    s = 0.0
+    for p in range(lo, hi):
+        a = float(abs(v[perm[p], j])) / amax
+        s += a * a
+    return amax * np.sqrt(s)
+
+
+@njit(cache=True)
+def _norm1d(v):  # pragma: no cover - numba
+    """``||v||_2`` of a 1-D block, as :func:`_group_norm`."""
+    s = 0.0
+    for i in range(v.shape[0]):
+        a = float(abs(v[i]))
+        s += a * a
+    if _SUMSQ_LO <= s <= _SUMSQ_HI or s != s:
+        return np.sqrt(s)
+    amax = 0.0
+    for i in range(v.shape[0]):
+        amax = max(amax, float(abs(v[i])))
+    if amax == 0.0 or amax == np.inf:
+        return amax
+    s = 0.0
+    for i in range(v.shape[0]):
+        a = float(abs(v[i])) / amax
+        s += a * a
+    return amax * np.sqrt(s)
 
 
 @njit(cache=True)
@@ -122,11 +172,7 @@ def group_norms(v, perm, gptr, out):  # pragma: no cover - numba
     k = v.shape[1]
     for g in range(n_groups):
         for j in range(k):
-            s = 0.0
-            for p in range(gptr[g], gptr[g + 1]):
-                a = abs(v[perm[p], j])
-                s += a * a
-            out[g, j] = np.sqrt(s)
+            out[g, j] = _group_norm(v, perm, gptr[g], gptr[g + 1], j)
 
 
 @njit(cache=True)
@@ -136,11 +182,7 @@ def group_soft_threshold(v, tau, perm, gptr, gw, out):  # pragma: no cover
     k = v.shape[1]
     for g in range(n_groups):
         for j in range(k):
-            s = 0.0
-            for p in range(gptr[g], gptr[g + 1]):
-                a = abs(v[perm[p], j])
-                s += a * a
-            nrm = np.sqrt(s)
+            nrm = _group_norm(v, perm, gptr[g], gptr[g + 1], j)
             t = tau[j] * gw[g]
             scale = 1.0 - t / nrm if nrm > t else 0.0
             for p in range(gptr[g], gptr[g + 1]):
@@ -298,7 +340,7 @@ def _shrink_block(v, t):  # pragma: no cover - numba
         x = v[i]
         a = abs(x)
         d = a - t
-        v[i] = x * (d / a) if d > 0.0 else 0.0
+        v[i] = 0.0 if d <= 0.0 else x * (d / a)
 
 
 @njit(cache=True)
@@ -347,7 +389,7 @@ def l0_prox_block(v, step, params, j):  # pragma: no cover - numba
     """Hard threshold: keep ``v_i`` where ``|v_i| > sqrt(2 step lam)``."""
     thr = np.sqrt(2.0 * step * params[0])
     for i in range(v.shape[0]):
-        if not abs(v[i]) > thr:
+        if abs(v[i]) <= thr:  # NaN stays NaN
             v[i] = 0.0
 
 
@@ -368,7 +410,7 @@ def nonneg_l1_prox_block(v, step, params, j):  # pragma: no cover - numba
     t = step * params[0]
     for i in range(v.shape[0]):
         d = v[i] - t
-        v[i] = d if d > 0.0 else 0.0
+        v[i] = 0.0 if d <= 0.0 else d
 
 
 @njit(cache=True)
@@ -441,11 +483,7 @@ def box_subdiff_distance(x, grad, params, j):  # pragma: no cover - numba
 @njit(cache=True)
 def group_l1_prox_block(v, step, params, j):  # pragma: no cover - numba
     """Scale the group ``v`` by ``max(0, 1 - step lam w_j / ||v||)``."""
-    s = 0.0
-    for i in range(v.shape[0]):
-        a = abs(v[i])
-        s += a * a
-    nrm = np.sqrt(s)
+    nrm = _norm1d(v)
     t = step * params[0] * params[1 + j]
     scale = 1.0 - t / nrm if nrm > t else 0.0
     for i in range(v.shape[0]):
@@ -457,11 +495,7 @@ def group_l1_subdiff_distance(x, grad, params, j):  # pragma: no cover - numba
     """``||grad + t x / ||x||||`` at ``x != 0``, ``max(||grad|| - t, 0)`` at 0,
     with ``t = lam w_j``."""
     t = params[0] * params[1 + j]
-    sx = 0.0
-    for i in range(x.shape[0]):
-        a = abs(x[i])
-        sx += a * a
-    nx = np.sqrt(sx)
+    nx = _norm1d(x)
     s = 0.0
     if nx > 0.0:
         for i in range(x.shape[0]):

@@ -29,6 +29,7 @@ from ...penalties import Prox, make_penalty
 from ...penalties._base import _check_number, _describe, lambda_max_names
 from .._base import History, run
 from ._products import make_products
+from ._scale import Units
 from ._state import ProtocolPenalty, ProxGradient
 
 __all__ = ["fista", "ista", "lambda_max"]
@@ -214,14 +215,17 @@ def fista(
     ProxResult
         ``x`` (shape ``(n,)`` or ``(n, n_signals)``, the precision of the
         inputs), ``converged``, ``status`` (0 converged, 1 iteration limit,
-        2 precision limit: the gap stopped improving within ``1e4`` rounding
-        units of zero (float32 data with a small ``tol``) or the iterates
-        froze, before reaching ``tol``; also a non-finite objective, 3 stopped
-        by the callback), ``message``, ``n_iter``, ``residual_norm``
+        2 no further progress in the working precision: a non-finite
+        objective, iterates that froze above ``tol``, or a gap that stopped
+        decreasing within ``1e4`` rounding units while ``x`` still moved; 3
+        stopped by the callback; see Notes), ``message`` (says which),
+        ``n_iter``, ``residual_norm``
         (``||y - A x||``), ``support`` (sorted indices of the non-zeros of
         ``x``; a list of arrays for several signals),
-        ``objective`` (``F(x)``), ``gap`` (relative duality gap, ``None`` for
-        penalties without one), ``step`` (final ``1/L``) and ``history`` with
+        ``objective`` (``F(x)``, in the units of ``y^2``: ``inf`` or 0 where
+        that square is not representable), ``gap`` (relative duality gap,
+        ``None`` for penalties without one), ``step`` (final ``1/L``, in the
+        units of ``1 / A^2``) and ``history`` with
         one entry per iteration: ``objective``, ``rel_change``, ``gap`` (when
         available) and ``time`` (seconds since the call, the step estimate
         included). Per-signal quantities are arrays of length ``n_signals``
@@ -231,7 +235,8 @@ def fista(
     ------
     ValueError
         For ``lam < 0`` or a ``lam`` array of the wrong length, NaN/Inf in the
-        inputs, shapes that do not match,
+        inputs, shapes that do not match, data scaled beyond what the
+        working precision represents (see Notes),
         weights of the wrong length, groups that do not partition the
         coefficients, unknown penalties or unused penalty parameters.
     TypeError
@@ -255,12 +260,36 @@ def fista(
     of ``x_k`` for dense and sparse-matrix operators. Signals of a batch that
     have stopped drop out of the products.
 
+    **Precision limit.** A ``tol`` can be below what the working precision
+    certifies: in float32 the relative gap of noiseless data often stops
+    near ``1e-6`` (the default ``tol``) while ``x`` is optimal to float32
+    precision. When the gap has not improved by 0.1 % for 50 iterations,
+    lies within ``1e4`` rounding units, and the iterates move by at most 100
+    rounding units (a fixed point of the iteration in the working
+    precision), the signal is reported as converged (status 0) with a
+    message saying that the gap reached its rounding floor, and ``gap``
+    holds that floor (above ``tol``). A gap stuck for 200 iterations while
+    the iterates still move is ``NUMERICAL`` (status 2), as is a non-finite
+    objective; the message tells which.
+
+    **Scale.** The solution does not depend on units: for the built-in
+    penalties, signals and operators whose squares would over- or underflow
+    are scaled by powers of two (exact) and the penalty with them, and the
+    answer is scaled back (``fista(A, c y, lam=c lam)`` is ``c x``,
+    ``fista(c A, y, lam=c lam)`` is ``x / c``). A penalty object of the prox
+    protocol cannot be rescaled: badly scaled data raise ``ValueError``.
+
     Duality gap for the l1-type penalties: with ``r = y - A x_k``, the dual
     point is the rescaled residual ``theta = s r`` with
     ``s = min(1, lam / ||A^H r||_*)`` (``||.||_*`` the dual norm of the
     penalty: ``max |z_i| / w_i``, ``max ||z_g|| / w_g``, ...), and
-    ``D(theta) = <y, theta> - 1/2 ||theta||^2 - g^*(A^H theta)``. The best
-    ``D`` seen so far certifies ``F(x_k) - F* <= F(x_k) - D``.
+    ``D(theta) = <y, theta> - 1/2 ||theta||^2 - g^*(A^H theta)``, which
+    certifies ``F(x_k) - F* <= F(x_k) - D``. The gap is evaluated as the sum
+    of two non-negative terms, ``1/2 (1 - s)^2 ||r||^2`` and
+    ``g(x_k) + g^*(A^H theta) - Re <A^H theta, x_k>`` (the latter accumulated
+    in float64), so that nothing of the size of ``||y||^2`` cancels: a
+    float32 problem gets an honest gap instead of one lost below
+    ``eps ||y||^2``.
 
     References
     ----------
@@ -487,31 +516,36 @@ def _solve(
         core = ProtocolPenalty(g, problem.single)
         lams = np.zeros(k)  # unused: the penalty holds its weight
     mode = {"auto": "adaptive", True: "monotone", False: "fixed"}[backtracking]
-    if step is not None:
-        L0 = np.full(k, 1.0 / float(step))
-    else:  # set by the state from the first gradient
-        L0 = "norm" if mode == "fixed" else "rayleigh"
 
+    # badly scaled y and A are brought near unit size (exact, by powers of two),
+    # A from its first gradient A^H y, which the iteration starts from anyway
+    units = Units(problem.Y, core, lams, X0)
     prods = make_products(problem.A, problem.dtype)
-    f = Quadratic._from_problem(problem, prods)
     history = History(start=t_start)
     with contextlib.nullcontext() if prods.threaded_blas else blas_single_thread():
+        prods, G0 = units.with_operator(prods, prods.rmatmat(units.Y))
+        if step is not None:
+            L0 = units.lipschitz_in(np.full(k, 1.0 / float(step)))
+        else:  # set by the state from the first gradient
+            L0 = "norm" if mode == "fixed" else "rayleigh"
+        f = Quadratic._from_problem(problem._replace(Y=units.Y), prods)
         state = ProxGradient(
-            f, core, lams, X0, L0, accelerated=accelerated, restart=restart,
-            mode=mode, tol=float(tol),
+            f, units.g, units.lams, units.X0, L0, accelerated=accelerated,
+            restart=restart, mode=mode, tol=float(tol), units=units, G0=G0,
         )  # fmt: skip
         run(state, max_iter=max_iter, callback=callback, single=problem.single,
             history=history, check_start=state.use_gap)  # fmt: skip
-    return _result(state, f, history)
+    return _result(state, f, history, units)
 
 
-def _result(state: ProxGradient, f: Quadratic, history: History) -> ProxResult:
-    X = state.x_out
+def _result(
+    state: ProxGradient, f: Quadratic, history: History, units: Units
+) -> ProxResult:
+    X = units.coef(state.x_out, check=True)
     details = {
         0: "relative duality gap <= tol" if state.use_gap else "relative change <= tol",
         1: "iteration limit reached (max_iter)",
-        2: "the duality gap stopped decreasing before it reached tol "
-        "(precision limit), or the objective became non-finite",
+        2: "no further progress in the working precision",
     }
     gap = state.gap_all
     return make_result(
@@ -519,13 +553,13 @@ def _result(state: ProxGradient, f: Quadratic, history: History) -> ProxResult:
         x=X,
         status=state.active.status,
         n_iter=state.active.n_iter,
-        residual_norm=f._residual_norms(state.ax_out),
+        residual_norm=units.norm(f._residual_norms(state.ax_out)),
         single=f.single,
-        details=details,
+        message=state.message(details),
         per_signal={
-            "objective": state.F_all.copy(),
+            "objective": units.energy(state.F_all.copy()),
             "gap": None if gap is None else gap.copy(),
-            "step": 1.0 / state.L_all,
+            "step": units.step_out(state.L_all),
             "support": [np.flatnonzero(X[:, j]) for j in range(X.shape[1])],
         },
         history=history.as_dict(),

@@ -24,6 +24,7 @@ import numpy as np
 from ..._threads import rows_matmul
 from ...kernels.cpu import omp as _k
 from ...operators import LinearOperator
+from .._scaling import column_norms, square_range
 
 __all__ = [
     "Atoms",
@@ -121,10 +122,12 @@ class Atoms:
         raw = op.as_array()
         if raw is not None:
             raw = np.ascontiguousarray(raw, dtype=self.dtype)
-            sq = np.einsum("ij,ij->j", raw.conj(), raw).real
-            self.norms = np.sqrt(sq).astype(self.rdtype)
+            with np.errstate(over="ignore", under="ignore"):  # redone below
+                sq = np.einsum("ij,ij->j", raw.conj(), raw).real
+            # columns whose squared norm over- or underflows: scaled first
+            self.norms = column_norms(raw, sq)
         else:
-            self.norms = np.asarray(op.column_norms()).astype(self.rdtype)
+            self.norms = self._operator_norms()
         self._raw = raw
         self._normalised = None
         self._normalised_t = None
@@ -137,6 +140,29 @@ class Atoms:
                 f"A has {zero.size} zero-norm column(s) (atoms) at index {shown}; "
                 "every atom must be non-zero"
             )
+
+    def _operator_norms(self) -> np.ndarray:
+        """Column norms from the operator, redone from its columns where they
+        over- or underflowed (an operator squares its entries)."""
+        with np.errstate(over="ignore", under="ignore"):  # redone below
+            norms = np.asarray(self.op.column_norms()).astype(self.rdtype)
+        lo, hi = square_range(self.rdtype)
+        bad = np.flatnonzero(~((norms >= np.sqrt(lo)) & (norms <= np.sqrt(hi))))
+        m = self.shape[0]
+        step = max(1, _CHUNK_BYTES // (16 * max(m, 1)))
+        for j0 in range(0, bad.size, step):
+            idx = bad[j0 : j0 + step]
+            cols = np.asarray(self.op.columns(idx)).astype(self.dtype, copy=False)
+            norms[idx] = column_norms(cols)
+        return norms
+
+    @property
+    def well_scaled(self) -> bool:
+        """The squared column norms, and their products, are representable."""
+        lo, hi = square_range(self.rdtype)
+        return bool(
+            np.all(self.norms >= np.sqrt(lo)) and np.all(self.norms <= np.sqrt(hi))
+        )
 
     @property
     def dense(self) -> bool:
@@ -173,22 +199,26 @@ class Atoms:
             # left behind to slow the parallel kernel that follows
             G = rows_matmul(An.conj().T if An.dtype.kind == "c" else An.T, An)
             return np.ascontiguousarray(G, dtype=self.dtype)
+        if not self.well_scaled:
+            # A^H A itself would over- or underflow: products of unit atoms
+            return self._gram_from_columns()
         G = np.asarray(self.op.gram())
         if np.finfo(G.dtype).eps > np.finfo(self.dtype).eps:
-            G = self._gram_in_working_precision()
+            return self._gram_from_columns()
         G = G.astype(self.dtype) / np.outer(self.norms, self.norms)
         return np.ascontiguousarray(G, dtype=self.dtype)
 
-    def _gram_in_working_precision(self) -> np.ndarray:
-        # single-precision A with double-precision y: products of the columns
-        # cast up, as the working precision asks
+    def _gram_from_columns(self) -> np.ndarray:
+        # blocks A^H (A_n[:, idx]) / norms: in the working precision (single-
+        # precision A with double-precision y casts the columns up) and from
+        # unit atoms, so that nothing of the size of ||a_i||^2 is formed
         m, K = self.shape
         G = np.empty((K, K), dtype=self.dtype)
         step = max(1, min(K, _CHUNK_BYTES // (16 * max(m, 1))))
         for j0 in range(0, K, step):
             idx = np.arange(j0, min(K, j0 + step))
-            cols = np.asarray(self.op.columns(idx)).astype(self.dtype)
-            G[:, idx] = np.asarray(self.op.rmatmat(cols))
+            cols = np.asarray(self.op.columns(idx)).astype(self.dtype) / self.norms[idx]
+            G[:, idx] = np.asarray(self.op.rmatmat(cols)) / self.norms[:, None]
         return G
 
     def correlations(self, Y: np.ndarray) -> np.ndarray:

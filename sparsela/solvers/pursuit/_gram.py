@@ -23,9 +23,11 @@ import numpy as np
 from ..._result import OMPResult
 from ..._validation import check_array, result_dtype
 from ...kernels.cpu import omp as _k
-from ._assemble import Picks, assemble
+from .._scaling import ldexp, max_abs, shifts, square_range
+from ._assemble import Picks, assemble, settle_tol
 from ._atoms import Atoms, abs2, chunks, eps, n_blocks, real_dtype
 from ._options import check_tol, default_n_nonzero, mp_budget, omp_n_nonzero
+from ._signals import scaled_tol, tol_groups
 
 __all__ = ["mp_gram", "mp_on_gram", "omp_gram", "omp_on_gram"]
 
@@ -77,46 +79,75 @@ def mp_path(steps_k: np.ndarray, steps_v: np.ndarray, n: int, K: int) -> np.ndar
     return np.cumsum(P, axis=1)
 
 
-def _norms2(Y: np.ndarray, rdt: np.dtype) -> np.ndarray:
-    return np.einsum("ij,ij->j", Y.conj(), Y).real.astype(rdt)
-
-
 # ---------------------------------------------------------------------------
 # The Gram path of omp and mp (A known)
 # ---------------------------------------------------------------------------
-def omp_on_gram(atoms: Atoms, Y: np.ndarray, T: int, tol, return_path: bool) -> Picks:
-    """Batch-OMP of every column of ``Y``, with exact residual norms."""
+def _split_by_tol(tol, S: int, width: int, dt, rdt, return_path: bool, part):
+    """Run ``part(rows, tol_rows)`` once per distinct ``tol`` (the kernels take
+    one) and gather the results; None when one run does it all."""
+    groups = list(tol_groups(tol, S))
+    if len(groups) == 1:
+        return None
+    out = Picks.empty(S, width, dt, rdt, path=return_path)
+    for value, rows in groups:
+        out.put(rows, part(rows, np.full(rows.size, value)))
+    return out
+
+
+def omp_on_gram(atoms: Atoms, Y: np.ndarray, norms2: np.ndarray, T: int, tol,
+                return_path: bool, G: np.ndarray | None = None) -> Picks:  # fmt: skip
+    """Batch-OMP of every column of ``Y`` (squared norms ``norms2``, one ``tol``
+    per signal or None), with exact residual norms."""
     m, K = atoms.shape
     S = Y.shape[1]
     dt, rdt = atoms.dtype, atoms.rdtype
-    G = atoms.gram()
+    G = atoms.gram() if G is None else G
+
+    def part(rows, t):
+        return omp_on_gram(atoms, Y[:, rows], norms2[rows], T, t, return_path, G)
+
+    split = _split_by_tol(tol, S, T, dt, rdt, return_path, part)
+    if split is not None:
+        return split
+    tol = None if tol is None else float(tol[0]) if len(tol) else 0.0
     out = Picks.empty(S, T, dt, rdt, path=return_path)
     per_signal = dt.itemsize * (K + m + (T * T if return_path else 0))
     nb = n_blocks(dt.itemsize * T * K)
     for sl in chunks(S, per_signal):
         Yc = Y[:, sl]
         alpha0 = atoms.correlations(Yc)
-        _omp_kernel(G, alpha0, _norms2(Yc, rdt), T, tol, return_path, out, sl, nb)
+        _omp_kernel(G, alpha0, norms2[sl], T, tol, return_path, out, sl, nb)
         out.res_norm[sl] = atoms.residual_norms(
             Yc, out.support[sl], out.coef[sl], out.n_atoms[sl]
         )
     return out
 
 
-def mp_on_gram(atoms: Atoms, Y: np.ndarray, max_steps: int, cap: int, tol,
-               positive: bool, return_path: bool) -> Picks:  # fmt: skip
-    """Matching pursuit of every column of ``Y`` on the Gram matrix."""
+def mp_on_gram(atoms: Atoms, Y: np.ndarray, norms2: np.ndarray, max_steps: int,
+               cap: int, tol, positive: bool, return_path: bool,
+               G: np.ndarray | None = None) -> Picks:  # fmt: skip
+    """Matching pursuit of every column of ``Y`` on the Gram matrix
+    (``norms2``, ``tol``: as :func:`omp_on_gram`)."""
     m, K = atoms.shape
     S = Y.shape[1]
     dt, rdt = atoms.dtype, atoms.rdtype
-    G = atoms.gram()
+    G = atoms.gram() if G is None else G
+
+    def part(rows, t):
+        return mp_on_gram(atoms, Y[:, rows], norms2[rows], max_steps, cap, t,
+                          positive, return_path, G)  # fmt: skip
+
+    split = _split_by_tol(tol, S, cap, dt, rdt, return_path, part)
+    if split is not None:
+        return split
+    tol = None if tol is None else float(tol[0]) if len(tol) else 0.0
     out = Picks.empty(S, cap, dt, rdt, path=return_path)
     per_signal = dt.itemsize * (K + m + (2 * max_steps if return_path else 0))
     nb = n_blocks(dt.itemsize * K)
     for sl in chunks(S, per_signal):
         Yc = Y[:, sl]
         alpha0 = atoms.correlations(Yc)
-        _mp_kernel(G, alpha0, _norms2(Yc, rdt), max_steps, cap, tol, positive,
+        _mp_kernel(G, alpha0, norms2[sl], max_steps, cap, tol, positive,
                    return_path, out, sl, nb)  # fmt: skip
         out.res_norm[sl] = atoms.residual_norms(
             Yc, out.support[sl], out.coef[sl], out.n_atoms[sl]
@@ -165,7 +196,8 @@ def _check_gram(G: Any, AhY: Any, norms_squared: Any, tol: float | None):
         G = np.ascontiguousarray(G, dtype=dt)
         alpha0 = np.ascontiguousarray(alpha0, dtype=dt)
     else:
-        G = np.ascontiguousarray(G / np.outer(norms, norms), dtype=dt)
+        # one norm at a time: norms_i norms_j itself may over- or underflow
+        G = np.ascontiguousarray(G / norms[:, None] / norms[None, :], dtype=dt)
         alpha0 = np.ascontiguousarray(alpha0 / norms, dtype=dt)
     S = alpha0.shape[0]
     norms2 = None
@@ -188,12 +220,50 @@ def _check_gram(G: Any, AhY: Any, norms_squared: Any, tol: float | None):
     return G, alpha0, norms2, norms, single, dt
 
 
-def _finish_norms(out: Picks, norms2) -> None:
+def _scaled_rows(alpha0: np.ndarray, norms2, tol):
+    """Signals (rows of ``alpha0``) whose squared size over- or underflows,
+    scaled by powers of two: ``(shift, alpha0, kn2, tol per signal)``.
+
+    ``kn2`` is ``||y||^2`` (``norms2``) or, without it, the largest
+    ``|a_iᴴ y|^2`` (a lower bound for unit atoms), which stands in for it in
+    the relative "orthogonal residual" test.
+    """
+    rdt = real_dtype(alpha0.dtype)
+    given = norms2 is not None
+    with np.errstate(over="ignore", under="ignore"):  # detected below
+        kn2 = norms2 if given else abs2(alpha0).max(axis=1).astype(rdt)
+    lo, hi = square_range(rdt)
+    bad = np.flatnonzero(~((kn2 >= lo) & (kn2 <= hi)))
+    shift = None
+    if bad.size:
+        size = max_abs(alpha0[bad], axis=1)
+        if given:
+            size = np.maximum(size, np.sqrt(kn2[bad]))
+        e = shifts(size)
+        keep = e != 0
+        bad, e = bad[keep], e[keep]
+    if bad.size:
+        shift = np.zeros(alpha0.shape[0], dtype=np.int32)
+        shift[bad] = e
+        alpha0 = alpha0.copy()
+        alpha0[bad] = ldexp(alpha0[bad], e[:, None])
+        kn2 = kn2.copy()
+        if given:
+            kn2[bad] = ldexp(kn2[bad], 2 * e)
+        else:
+            kn2[bad] = abs2(alpha0[bad]).max(axis=1)
+    return shift, alpha0, kn2, scaled_tol(tol, shift, alpha0.shape[0])
+
+
+def _finish_norms(out: Picks, norms2, tol, kn2) -> None:
     # ||r||^2 of the kernels' recursion; unknown without ||y||^2
     if norms2 is None:
         out.res_norm[:] = np.nan
-    else:
-        out.res_norm[:] = np.sqrt(out.res2)
+        return
+    out.res_norm[:] = np.sqrt(out.res2)
+    # the recursion ||y||^2 - ||z||^2 is accurate to about eps ||y||^2 (with a
+    # margin): below that a residual is zero to working precision
+    settle_tol(out, tol, np.sqrt(eps(kn2.dtype)[0]) * kn2.astype(np.float64))
 
 
 def omp_gram(
@@ -264,7 +334,12 @@ def omp_gram(
     Selection rule, stopping rules and status codes are those of
     :func:`~sparsela.omp`. The rank of ``A`` is not known from ``G``: with
     ``tol`` alone up to ``n`` atoms are tried, and a signal whose next atom
-    depends on the selected ones stops with ``Status.NUMERICAL``.
+    depends on the selected ones stops with ``Status.NUMERICAL``. The
+    residual is known only from the recursion, to about ``eps ||y||^2``: a
+    residual below ``100 eps ||y||^2`` meets any smaller ``tol`` (``tol=0``)
+    to that precision, as the message says. Signals whose correlations (or
+    ``norms_squared``) over- or underflow when squared are scaled by a power
+    of two first, and the answer scaled back.
 
     Examples
     --------
@@ -285,23 +360,33 @@ def omp_gram(
     tol = check_tol(tol)
     G, alpha0, norms2, norms, single, dt = _check_gram(G, AhY, norms_squared, tol)
     S, K = alpha0.shape
-    rdt = real_dtype(dt)
     if n_nonzero is None and tol is None:
         n_nonzero = default_n_nonzero(K)
     n_nonzero = omp_n_nonzero(n_nonzero, K, f"the number of atoms {K}")
     T = n_nonzero if n_nonzero is not None else K
+    shift, alpha0, kn2, tols = _scaled_rows(alpha0, norms2, tol)
+    out = _omp_gram_run(G, alpha0, kn2, T, tols, return_path)
+    _finish_norms(out, norms2, tols, kn2)
+    return assemble(out, norms, single=single, name="omp",
+                    tol_given=tol is not None,
+                    budget_is_rule=n_nonzero is not None, shift=shift)  # fmt: skip
+
+
+def _omp_gram_run(G, alpha0, kn2, T, tol, return_path) -> Picks:
+    S, K = alpha0.shape
+    dt = alpha0.dtype
+    rdt = real_dtype(dt)
+    split = _split_by_tol(tol, S, T, dt, rdt, return_path, lambda rows, t: (
+        _omp_gram_run(G, alpha0[rows], kn2[rows], T, t, return_path)))  # fmt: skip
+    if split is not None:
+        return split
+    tol = None if tol is None else float(tol[0]) if len(tol) else 0.0
     out = Picks.empty(S, T, dt, rdt, path=return_path)
-    # without ||y||^2 the largest correlation stands in for it (a lower bound
-    # for unit atoms) in the relative "orthogonal residual" test
-    kn2 = norms2 if norms2 is not None else abs2(alpha0).max(axis=1).astype(rdt)
     per_signal = dt.itemsize * (K + (T * T if return_path else 0))
     nb = n_blocks(dt.itemsize * T * K)
     for sl in chunks(S, per_signal):
         _omp_kernel(G, alpha0[sl], kn2[sl], T, tol, return_path, out, sl, nb)
-    _finish_norms(out, norms2)
-    return assemble(out, norms, single=single, name="omp",
-                    tol_given=tol is not None,
-                    budget_is_rule=n_nonzero is not None)  # fmt: skip
+    return out
 
 
 def mp_gram(
@@ -371,17 +456,32 @@ def mp_gram(
     tol = check_tol(tol)
     G, alpha0, norms2, norms, single, dt = _check_gram(G, AhY, norms_squared, tol)
     S, K = alpha0.shape
-    rdt = real_dtype(dt)
     if positive and dt.kind == "c":
         raise ValueError("positive=True needs real G and AhY, got complex data")
     n_nonzero, max_iter, cap = mp_budget(n_nonzero, tol, max_iter, K, 10 * K)
+    shift, alpha0, kn2, tols = _scaled_rows(alpha0, norms2, tol)
+    out = _mp_gram_run(G, alpha0, kn2, max_iter, cap, tols, bool(positive),
+                       bool(return_path))  # fmt: skip
+    _finish_norms(out, norms2, tols, kn2)
+    return assemble(out, norms, single=single, name="mp",
+                    tol_given=tol is not None, budget_is_rule=tol is None,
+                    shift=shift)  # fmt: skip
+
+
+def _mp_gram_run(G, alpha0, kn2, max_iter, cap, tol, positive, return_path):
+    S, K = alpha0.shape
+    dt = alpha0.dtype
+    rdt = real_dtype(dt)
+    split = _split_by_tol(tol, S, cap, dt, rdt, return_path, lambda rows, t: (
+        _mp_gram_run(G, alpha0[rows], kn2[rows], max_iter, cap, t, positive,
+                     return_path)))  # fmt: skip
+    if split is not None:
+        return split
+    tol = None if tol is None else float(tol[0]) if len(tol) else 0.0
     out = Picks.empty(S, cap, dt, rdt, path=return_path)
-    kn2 = norms2 if norms2 is not None else abs2(alpha0).max(axis=1).astype(rdt)
     per_signal = dt.itemsize * (K + (2 * max_iter if return_path else 0))
     nb = n_blocks(dt.itemsize * K)
     for sl in chunks(S, per_signal):
-        _mp_kernel(G, alpha0[sl], kn2[sl], max_iter, cap, tol, bool(positive),
-                   bool(return_path), out, sl, nb)  # fmt: skip
-    _finish_norms(out, norms2)
-    return assemble(out, norms, single=single, name="mp",
-                    tol_given=tol is not None, budget_is_rule=tol is None)  # fmt: skip
+        _mp_kernel(G, alpha0[sl], kn2[sl], max_iter, cap, tol, positive,
+                   return_path, out, sl, nb)  # fmt: skip
+    return out

@@ -12,11 +12,12 @@ from typing import Any
 
 from ..._result import OMPResult
 from ..._validation import check_callback, check_problem
-from ._assemble import assemble
+from ._assemble import assemble, settle_tol
 from ._atoms import Atoms, use_gram
 from ._gram import mp_on_gram
 from ._operator import mp_operator
 from ._options import check_precompute, check_tol, mp_budget
+from ._signals import Signals, rows_of, run_split
 
 __all__ = ["mp"]
 
@@ -108,7 +109,10 @@ def mp(
     not reach it; ``Status.CALLBACK`` (3) when the callback returned True;
     ``Status.TOL_UNREACHABLE`` (4) when ``tol`` is unreachable because the
     residual is orthogonal to every atom (with ``positive``: no atom has a
-    positive correlation left).
+    positive correlation left). As in :func:`~sparsela.omp`, ``tol`` is
+    checked against the reported residual (a residual zero to working
+    precision meets a ``tol`` below the rounding level, such as ``tol=0``),
+    and the result does not depend on the scale of ``A`` or ``y``.
 
     References
     ----------
@@ -136,10 +140,22 @@ def mp(
         raise ValueError("positive=True needs real A and y, got complex data")
     n_nonzero, max_iter, cap = mp_budget(n_nonzero, tol, max_iter, K, 10 * min(m, K))
     S = Y.shape[1]
-    args = (atoms, Y, max_iter, cap, tol, bool(positive), bool(return_path))
+    sig = Signals(Y, atoms.rdtype, tol)
+    opts = (max_iter, cap)
+    flags = (bool(positive), bool(return_path))
     if callback is None and use_gram(precompute, atoms, S, max_iter, mp=True):
-        picks = mp_on_gram(*args)
+        picks = run_split(
+            sig,
+            lambda rows: mp_on_gram(atoms, sig.Y[:, rows], sig.norms2[rows], *opts,
+                                    rows_of(sig.tol, rows), *flags),
+            lambda rows: mp_operator(atoms, sig.Y[:, rows], sig.norms2[rows], *opts,
+                                     rows_of(sig.tol, rows), *flags),
+            cap, atoms.dtype, atoms.rdtype, flags[1],
+        )  # fmt: skip
     else:
-        picks = mp_operator(*args, callback, single)
+        picks = mp_operator(atoms, sig.Y, sig.norms2, *opts, sig.tol, *flags,
+                            callback, single)  # fmt: skip
+    settle_tol(picks, sig.tol, sig.floor)
     return assemble(picks, atoms.norms, single=single, name="mp",
-                    tol_given=tol is not None, budget_is_rule=tol is None)  # fmt: skip
+                    tol_given=tol is not None, budget_is_rule=tol is None,
+                    shift=sig.shift)  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..._result import OMPResult
 from ..._validation import check_callback, check_problem
-from ._assemble import assemble
+from ._assemble import assemble, settle_tol
 from ._atoms import Atoms, use_gram
 from ._gram import omp_on_gram
 from ._operator import omp_operator
@@ -23,6 +23,7 @@ from ._options import (
     default_n_nonzero,
     omp_n_nonzero,
 )
+from ._signals import Signals, rows_of, run_split
 
 __all__ = ["omp"]
 
@@ -100,7 +101,9 @@ def omp(
     ValueError
         Shape mismatch between ``A`` and ``y``, NaN or Inf in either, empty
         ``A``, a zero-norm column of ``A``, ``n_nonzero`` outside
-        ``[1, min(m, n)]``, negative ``tol``.
+        ``[1, min(m, n)]``, negative ``tol``, a solution that is not
+        representable in the working precision (``A`` and ``y`` scaled too
+        far apart).
     TypeError
         Non-numeric ``A`` or ``y``, ``A`` without an adjoint, or a wrongly
         typed option.
@@ -143,7 +146,9 @@ def omp(
       signals whose residual became orthogonal to every atom before
       ``n_nonzero`` atoms were chosen when no ``tol`` is given -- ``x`` is
       then a least-squares solution over all atoms (e.g. an exactly sparse
-      signal).
+      signal) -- and, with a ``tol`` below the rounding level (``tol=0``),
+      signals whose residual is zero to working precision,
+      ``||r||^2 <= (100 eps)^2 ||y||^2`` (the message says so).
     * ``Status.MAX_ITER`` (1): only ``tol`` given and all ``min(m, n)``
       atoms used without reaching it.
     * ``Status.NUMERICAL`` (2): the best atom is linearly dependent on the
@@ -155,6 +160,20 @@ def omp(
       orthogonal to every atom (``max |a_iᴴ r|^2 <= (100 eps)^2 ||y||^2``).
 
     ``message`` counts the signals of each kind. No NaN is produced.
+
+    Every ``tol`` decision is checked against the reported residual, so both
+    paths agree on it: the Gram recursion ``||y||^2 - ||z||^2`` is only
+    accurate to about ``eps ||y||^2``, so a signal whose ``tol`` is below
+    ``100 eps ||y||^2`` (``tol=0`` among them) runs on the operator path,
+    whose residuals are exact.
+
+    **Scale.** The result does not depend on units: ``omp(c A, y)`` gives
+    ``x / c`` and ``omp(A, c y)`` gives ``c x`` (``tol`` in the units of
+    ``y^2``). Columns of ``A`` and signals whose squared norms would over- or
+    underflow (beyond about ``1e±154`` in float64, ``1e±19`` in float32) are
+    scaled by a power of two before the pursuit, which is exact, and the
+    answer is scaled back; a coefficient that is not representable raises
+    ``ValueError``.
 
     References
     ----------
@@ -201,10 +220,22 @@ def omp(
     n_nonzero = omp_n_nonzero(n_nonzero, limit, what)
     T = n_nonzero if n_nonzero is not None else limit
     S = Y.shape[1]
+    sig = Signals(Y, atoms.rdtype, tol)
+    path = bool(return_path)
     if callback is None and use_gram(precompute, atoms, S, T, mp=False):
-        picks = omp_on_gram(atoms, Y, T, tol, bool(return_path))
+        picks = run_split(
+            sig,
+            lambda rows: omp_on_gram(atoms, sig.Y[:, rows], sig.norms2[rows], T,
+                                     rows_of(sig.tol, rows), path),
+            lambda rows: omp_operator(atoms, sig.Y[:, rows], sig.norms2[rows], T,
+                                      rows_of(sig.tol, rows), path),
+            T, atoms.dtype, atoms.rdtype, path,
+        )  # fmt: skip
     else:
-        picks = omp_operator(atoms, Y, T, tol, bool(return_path), callback, single)
+        picks = omp_operator(atoms, sig.Y, sig.norms2, T, sig.tol, path, callback,
+                             single)  # fmt: skip
+    settle_tol(picks, sig.tol, sig.floor)
     return assemble(picks, atoms.norms, single=single, name="omp",
                     tol_given=tol is not None,
-                    budget_is_rule=n_nonzero is not None)  # fmt: skip
+                    budget_is_rule=n_nonzero is not None,
+                    shift=sig.shift)  # fmt: skip

@@ -58,17 +58,18 @@ class OMPState(IterativeState):
     Finished signals are written into ``out`` at ``offset + index``.
     """
 
-    def __init__(self, atoms: Atoms, Y: np.ndarray, T: int, tol: float | None,
-                 return_path: bool, out: Picks, offset: int = 0) -> None:  # fmt: skip
+    def __init__(self, atoms: Atoms, Y: np.ndarray, norms2: np.ndarray, T: int,
+                 tol: np.ndarray | None, return_path: bool, out: Picks,
+                 offset: int = 0) -> None:  # fmt: skip
         m, K = atoms.shape
         s = Y.shape[1]
         dt = atoms.dtype
-        self.atoms, self.T, self.tol = atoms, T, tol
+        self.atoms, self.T, self.tol = atoms, T, tol  # tol: one per signal
         self.out, self.offset = out, offset
         self.eps_corr2, self.eps_dep = eps(atoms.rdtype)
         self.active = ActiveSet(s)
         self.R = np.array(Y, dtype=dt, order="C")  # residuals
-        self.norms2 = abs2(self.R).sum(axis=0)
+        self.norms2 = np.array(norms2, dtype=atoms.rdtype)
         self.res2 = self.norms2.copy()
         self.Q = np.zeros((s, T, m), dtype=dt)
         self.Rt = np.zeros((s, T, T), dtype=dt)
@@ -159,6 +160,8 @@ class OMPState(IterativeState):
         keep = ~done
         self.R = self.R[:, keep]
         self.norms2, self.res2 = self.norms2[keep], self.res2[keep]
+        if self.tol is not None:
+            self.tol = self.tol[keep]
         self.Q, self.Rt, self.z = self.Q[keep], self.Rt[keep], self.z[keep]
         self.sup, self.code = self.sup[keep], self.code[keep]
         self.k, self.q, self.h, self.d = (
@@ -181,14 +184,15 @@ class OMPState(IterativeState):
         return scatter(support, coef / norms[support], n, self.atoms.shape[1])
 
 
-def omp_operator(atoms: Atoms, Y: np.ndarray, T: int, tol: float | None,
-                 return_path: bool, callback: Any = None,
+def omp_operator(atoms: Atoms, Y: np.ndarray, norms2: np.ndarray, T: int,
+                 tol: np.ndarray | None, return_path: bool, callback: Any = None,
                  single: bool = False) -> Picks:  # fmt: skip
     """OMP of every column of ``Y`` on the operator path.
 
-    Without a callback the signals run in chunks that bound the working
-    memory; with one they run as one batch, so that the callback sees (and
-    can stop) every signal.
+    ``norms2`` are the squared norms of the signals and ``tol`` one tolerance
+    per signal (or None). Without a callback the signals run in chunks that
+    bound the working memory; with one they run as one batch, so that the
+    callback sees (and can stop) every signal.
     """
     m, K = atoms.shape
     S = Y.shape[1]
@@ -197,7 +201,9 @@ def omp_operator(atoms: Atoms, Y: np.ndarray, T: int, tol: float | None,
     per_signal = atoms.dtype.itemsize * (T * m + 2 * K + 3 * m + T * T)
     parts = [slice(0, S)] if callback is not None else chunks(S, per_signal)
     for sl in parts:
-        state = OMPState(atoms, Y[:, sl], T, tol, return_path, out, sl.start)
+        tl = None if tol is None else tol[sl]
+        state = OMPState(atoms, Y[:, sl], norms2[sl], T, tl, return_path, out,
+                         sl.start)  # fmt: skip
         run(state, max_iter=T, callback=callback, single=single)
         out.status[sl] = state.active.status
         out.n_iter[sl] = state.active.n_iter
@@ -217,9 +223,9 @@ class MPState(IterativeState):
     slot or -1 for a new atom) with the stop code ``code``.
     """
 
-    def __init__(self, atoms: Atoms, Y: np.ndarray, max_steps: int, cap: int,
-                 tol: float | None, positive: bool, return_path: bool,
-                 out: Picks) -> None:  # fmt: skip
+    def __init__(self, atoms: Atoms, Y: np.ndarray, norms2: np.ndarray,
+                 max_steps: int, cap: int, tol: np.ndarray | None, positive: bool,
+                 return_path: bool, out: Picks) -> None:  # fmt: skip
         s = Y.shape[1]
         dt = atoms.dtype
         self.atoms, self.tol, self.positive = atoms, tol, positive
@@ -227,7 +233,7 @@ class MPState(IterativeState):
         self.eps_corr2, _ = eps(atoms.rdtype)
         self.active = ActiveSet(s)
         self.R = np.array(Y, dtype=dt, order="C")
-        self.norms2 = abs2(self.R).sum(axis=0)
+        self.norms2 = np.array(norms2, dtype=atoms.rdtype)
         self.res2 = self.norms2.copy()
         self.sup = np.full((s, cap), -1, dtype=np.int64)
         self.coef = np.zeros((s, cap), dtype=dt)
@@ -309,6 +315,8 @@ class MPState(IterativeState):
         keep = ~done
         self.R = self.R[:, keep]
         self.norms2, self.res2 = self.norms2[keep], self.res2[keep]
+        if self.tol is not None:
+            self.tol = self.tol[keep]
         self.sup, self.coef, self.n_at = (
             self.sup[keep],
             self.coef[keep],
@@ -329,13 +337,16 @@ class MPState(IterativeState):
         return scatter(support, coef / norms[support], n, self.atoms.shape[1])
 
 
-def mp_operator(atoms: Atoms, Y: np.ndarray, max_steps: int, cap: int,
-                tol: float | None, positive: bool, return_path: bool,
-                callback: Any = None, single: bool = False) -> Picks:  # fmt: skip
-    """Matching pursuit of every column of ``Y`` on the operator path."""
+def mp_operator(atoms: Atoms, Y: np.ndarray, norms2: np.ndarray, max_steps: int,
+                cap: int, tol: np.ndarray | None, positive: bool,
+                return_path: bool, callback: Any = None,
+                single: bool = False) -> Picks:  # fmt: skip
+    """Matching pursuit of every column of ``Y`` on the operator path
+    (``norms2``, ``tol``: as :func:`omp_operator`)."""
     S = Y.shape[1]
     out = Picks.empty(S, cap, atoms.dtype, atoms.rdtype, path=return_path)
-    state = MPState(atoms, Y, max_steps, cap, tol, positive, return_path, out)
+    state = MPState(atoms, Y, norms2, max_steps, cap, tol, positive, return_path,
+                    out)  # fmt: skip
     run(state, max_iter=max_steps, callback=callback, single=single)
     out.status = state.active.status
     out.n_iter = state.active.n_iter
