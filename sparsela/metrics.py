@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._backend import to_numpy
+from ._scaling import ldexp, shifts
 from ._validation import check_array, check_scalar
 
 __all__ = ["estimated_support", "nmse", "nmse_db", "support_f1", "support_recovery"]
@@ -31,12 +32,6 @@ def _pair(x_true: Any, x_hat: Any) -> tuple[np.ndarray, np.ndarray]:
             f"and {x_hat.shape}"
         )
     return x_true, x_hat
-
-
-def _pow2_scale(amax: np.ndarray) -> np.ndarray:
-    """A power of two within a factor 2 of ``amax`` (1 where ``amax`` is 0)."""
-    _, exponent = np.frexp(amax)
-    return np.ldexp(1.0, np.where(amax > 0, exponent, 0))
 
 
 def nmse(x_true: Any, x_hat: Any, *, per_signal: bool = False) -> Any:
@@ -91,8 +86,8 @@ def nmse(x_true: Any, x_hat: Any, *, per_signal: bool = False) -> Any:
             np.abs(t).max(axis=axis, keepdims=True),
             np.abs(h).max(axis=axis, keepdims=True),
         )
-        scale = _pow2_scale(amax)
-        t, h = t / scale, h / scale
+        e = shifts(amax)  # one exact power of two for both
+        t, h = ldexp(t, e), ldexp(h, e)
     err = np.sum(np.abs(h - t) ** 2, axis=axis)
     ref = np.sum(np.abs(t) ** 2, axis=axis)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -11,6 +11,7 @@ import numpy as np
 from scipy.special import gammainccinv, gammaincinv
 
 from .._result import SparseWHTResult, Status
+from .._scaling import max_abs, shifts
 from .._validation import (
     check_array,
     check_positive_int,
@@ -67,11 +68,7 @@ def _unscaled_square(v, shift):
 def _scale_shift(vals):
     """The exponent ``e`` with ``max |vals| * 2**e`` in ``[0.5, 1)`` (0 for
     zeros)."""
-    if vals.dtype.kind == "c":
-        amax = max(float(np.abs(vals.real).max()), float(np.abs(vals.imag).max()))
-    else:
-        amax = float(np.abs(vals).max())
-    return -math.frexp(amax)[1] if amax > 0 else 0
+    return int(shifts(max_abs(vals.reshape(-1))))
 
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.linalg
 
 from ..._result import SBLResult, Status, make_result
+from ..._scaling import pow2_scale
 from .._base import ActiveSet, History, IterativeState, run
 
 __all__ = [
@@ -27,7 +28,6 @@ __all__ = [
     "chol",
     "column_energy",
     "norm",
-    "pow2_scale",
     "sbl_result",
     "signal_groups",
     "significant",
@@ -49,18 +49,6 @@ def signal_groups(n_signals: int, joint: bool) -> list[np.ndarray]:
     if joint:
         return [np.arange(n_signals)]
     return [np.array([j]) for j in range(n_signals)]
-
-
-def pow2_scale(peak: float) -> float:
-    """The power of two that brings ``peak > 0`` into ``[1/2, 1)`` (1 for 0).
-
-    Multiplying by a power of two is exact, so normalising the data with it
-    and undoing it at the end changes no digit of a solve that neither
-    overflows nor underflows.
-    """
-    if not (peak > 0 and math.isfinite(peak)):
-        return 1.0
-    return math.ldexp(1.0, -math.frexp(peak)[1])
 
 
 class Scaling:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..._result import SBLResult, Status
+from ..._scaling import pow2_scale
 from ..._validation import (
     check_array,
     check_callback,
@@ -20,7 +21,6 @@ from ._common import (
     STATUS_WORDS,
     Scaling,
     column_energy,
-    pow2_scale,
     signal_groups,
     solve,
 )

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from ..._scaling import ldexp, max_abs, normalise_columns, shifts, square_range
 from ...penalties import L0, L1, Box, ElasticNet, GroupL1, NonNegL1, WeightedL1
-from .._scaling import ldexp, max_abs, normalise_columns, shifts, square_range
 
 __all__ = ["ScaledProducts", "Units"]
 

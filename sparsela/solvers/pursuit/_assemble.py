@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..._result import OMPResult, Status, make_result, status_message
+from ..._scaling import ldexp, square_range
 from ...kernels.cpu import omp as _k
-from .._scaling import ldexp, square_range
 from ._atoms import scatter
 
 __all__ = ["CONTINUE", "EXACT", "Picks", "assemble", "pursuit_status", "settle_tol"]

@@ -21,10 +21,10 @@ from typing import Any
 import numba
 import numpy as np
 
+from ..._scaling import column_norms, square_range
 from ..._threads import rows_matmul
 from ...kernels.cpu import omp as _k
 from ...operators import LinearOperator
-from .._scaling import column_norms, square_range
 
 __all__ = [
     "Atoms",

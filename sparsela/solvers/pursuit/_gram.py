@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from ..._result import OMPResult
+from ..._scaling import ldexp, max_abs, shifts, square_range
 from ..._validation import check_array, result_dtype
 from ...kernels.cpu import omp as _k
-from .._scaling import ldexp, max_abs, shifts, square_range
 from ._assemble import Picks, assemble, settle_tol
 from ._atoms import Atoms, abs2, chunks, eps, n_blocks, real_dtype
 from ._options import check_tol, default_n_nonzero, mp_budget, omp_n_nonzero

@@ -3,7 +3,7 @@
 A pursuit is scale-equivariant (``omp(A, c y)`` selects the same atoms as
 ``omp(A, y)``, with ``c x``), but its kernels square the signals: once
 ``||y||^2`` over- or underflows they see ``y = 0`` or ``inf``. Signals whose
-squared norm (computed anyway) leaves :func:`~sparsela.solvers._scaling.\
+squared norm (computed anyway) leaves :func:`~sparsela._scaling.\
 square_range` are multiplied by a power of two (exact), together with their
 ``tol``; :func:`~._assemble.assemble` undoes it.
 """
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..._scaling import normalise_columns
 from ...kernels.cpu import omp as _k
-from .._scaling import normalise_columns
 from ._assemble import Picks
 from ._atoms import eps
 

@@ -21,6 +21,7 @@ __all__ = [
     "ldexp",
     "max_abs",
     "normalise_columns",
+    "pow2_scale",
     "shifts",
     "square_range",
 ]
@@ -49,6 +50,12 @@ def shifts(amax: np.ndarray) -> np.ndarray:
     ``amax`` is 0."""
     e = -np.frexp(amax)[1].astype(np.int32)
     return np.where(amax > 0, e, 0).astype(np.int32)
+
+
+def pow2_scale(peak: float) -> float:
+    """The power of two that brings ``peak > 0`` into ``[1/2, 1)`` (1 for 0,
+    Inf or NaN): the factor of :func:`shifts` for one number."""
+    return float(np.ldexp(1.0, shifts(np.asarray(peak, dtype=np.float64))))
 
 
 def ldexp(M: np.ndarray, e: Any) -> np.ndarray:
