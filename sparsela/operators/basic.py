@@ -155,10 +155,20 @@ class SparseMatrix(LinearOperator):
     def as_csc(self):
         csc = self.__dict__.get("_csc_cache")
         if csc is None:
-            csc = self.S.asformat("csc")
+            csc = self.S if getattr(self.S, "format", None) == "csc" else None
+            csc = self.S.asformat("csc") if csc is None else csc
+            self.__dict__["_csc_cache"] = csc
+        return csc
+
+    def _canonical_csc(self):
+        # column norms need duplicates summed first; products do not, so the
+        # check (a pass over the indices) is paid only here
+        csc = self.__dict__.get("_canonical_cache")
+        if csc is None:
+            csc = self.as_csc()
             if not csc.has_canonical_format:
                 csc = csc.sum_duplicates()
-            self.__dict__["_csc_cache"] = csc
+            self.__dict__["_canonical_cache"] = csc
         return csc
 
     @property
@@ -166,7 +176,7 @@ class SparseMatrix(LinearOperator):
         return int(self.S.nnz)
 
     def column_norms(self):
-        C = self.as_csc()
+        C = self._canonical_csc()
         sq = C.data.real**2 + C.data.imag**2 if C.dtype.kind == "c" else C.data**2
         out = np.zeros(self.shape[1], dtype=sq.dtype)
         ends = C.indptr[1:].astype(np.int64)
@@ -177,7 +187,7 @@ class SparseMatrix(LinearOperator):
         return np.sqrt(out)
 
     def columns(self, idx):
-        C = self.as_csc()
+        C = self._canonical_csc()
         idx = np.asarray(idx, dtype=np.int64)
         starts = C.indptr[idx].astype(np.int64)
         counts = C.indptr[idx + 1].astype(np.int64) - starts
