@@ -176,10 +176,12 @@ class BSR(SparseFormat):
         if self.nnz == 0 or out.size == 0:
             return out
         args = (self._data, _uv(self._indices), _uv(self._indptr), x, out)
+        # serial below the threshold: small products never wait for threads
+        parallel = ks.use_parallel(self._data.size * (1 if x.ndim == 1 else x.shape[1]))
         if x.ndim == 1:
-            ks.bsr_matvec(*args)
+            ks.bsr_matvec(*args, parallel=parallel)
         else:
-            ks.bsr_matmat(*args)
+            ks.bsr_matmat(*args, parallel=parallel)
         return out
 
     _matmat = _matvec
@@ -205,7 +207,10 @@ class BSR(SparseFormat):
     def _sddmm(self, X: np.ndarray, Yt: np.ndarray) -> BSR:
         out = np.zeros(self._data.shape, dtype=X.dtype)
         if self.nnz:
-            ks.bsr_sddmm(_uv(self._indices), _uv(self._indptr), X, Yt, out)
+            parallel = ks.use_parallel(out.size * X.shape[1])
+            ks.bsr_sddmm(
+                _uv(self._indices), _uv(self._indptr), X, Yt, out, parallel=parallel
+            )
         return self._with_data(out)
 
     # -- conversions --------------------------------------------------------

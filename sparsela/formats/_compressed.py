@@ -125,10 +125,12 @@ class _Compressed(SparseFormat):
         if self.nnz == 0 or out.size == 0:
             return out
         args = (self._data, _uv(self._indices), _uv(self._indptr), x, out)
+        # serial below the threshold: small products never wait for threads
+        parallel = ks.use_parallel(self.nnz * (1 if x.ndim == 1 else x.shape[1]))
         if x.ndim == 1:
-            ks.csr_matvec(*args)
+            ks.csr_matvec(*args, parallel=parallel)
         else:
-            ks.csr_matmat(*args)
+            ks.csr_matmat(*args, parallel=parallel)
         return out
 
     def _scatter(self, x: np.ndarray) -> np.ndarray:
@@ -138,6 +140,7 @@ class _Compressed(SparseFormat):
         if self.nnz == 0 or out.size == 0:
             return out
         width = 1 if k is None else k
+        # one chunk (serial) below the kernels' parallel threshold
         nchunks = ks.n_scatter_chunks(
             self.nnz * width, minor * width, out.dtype.itemsize
         )
@@ -154,7 +157,10 @@ class _Compressed(SparseFormat):
         if self.nnz:
             if not self._csr_like:  # CSC arrays are CSR arrays of the transpose
                 X, Yt = Yt, X
-            ks.csr_sddmm(_uv(self._indices), _uv(self._indptr), X, Yt, out)
+            parallel = ks.use_parallel(self.nnz * X.shape[1])
+            ks.csr_sddmm(
+                _uv(self._indices), _uv(self._indptr), X, Yt, out, parallel=parallel
+            )
         return self._with_data(out)
 
     # -- conversions --------------------------------------------------------
@@ -278,7 +284,9 @@ class CSR(_Compressed):
     shared with the caller, not copied, when already conforming: do not write
     into them afterwards. ``A.T`` is a CSC matrix on the same arrays (no
     copy); the products ``A @ x`` run in parallel over rows, ``A.T @ y``
-    scatters (with per-thread buffers when that pays).
+    scatters (with per-thread buffers when that pays); products of fewer than
+    :data:`~sparsela.kernels.cpu.sparse.PARALLEL_MIN_WORK` stored-entry
+    updates run serially.
 
     Examples
     --------

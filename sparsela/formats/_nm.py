@@ -200,10 +200,12 @@ class NM(SparseFormat):
         if self.nnz == 0 or out.size == 0:
             return out
         args = (self._values, self._positions, self._n, self._m, x, out)
+        # serial below the threshold: small products never wait for threads
+        parallel = ks.use_parallel(self.nnz * (1 if x.ndim == 1 else x.shape[1]))
         if x.ndim == 1:
-            ks.nm_matvec(*args)
+            ks.nm_matvec(*args, parallel=parallel)
         else:
-            ks.nm_matmat(*args)
+            ks.nm_matmat(*args, parallel=parallel)
         return out
 
     _matmat = _matvec
@@ -213,12 +215,16 @@ class NM(SparseFormat):
         y, out = self._operand(y, self._shape[1], k)
         if self.nnz == 0 or out.size == 0:
             return out
+        width = 1 if k is None else k
+        # column groups own disjoint outputs: one run per thread; the serial
+        # kernel below the kernels' parallel threshold
+        parallel = ks.use_parallel(self.nnz * width)
         nchunks = max(1, min(numba.get_num_threads(), self._shape[1] // self._m))
         args = (self._values, self._positions, self._n, self._m, y, out, nchunks)
         if y.ndim == 1:
-            ks.nm_tmatvec(*args)
+            ks.nm_tmatvec(*args, parallel=parallel)
         else:
-            ks.nm_tmatmat(*args)
+            ks.nm_tmatmat(*args, parallel=parallel)
         return out
 
     _tmatmat = _tmatvec
@@ -226,7 +232,10 @@ class NM(SparseFormat):
     def _sddmm(self, X: np.ndarray, Yt: np.ndarray) -> NM:
         out = np.zeros(self._values.shape, dtype=X.dtype)
         if self.nnz:
-            ks.nm_sddmm(self._positions, self._n, self._m, X, Yt, out)
+            parallel = ks.use_parallel(self.nnz * X.shape[1])
+            ks.nm_sddmm(
+                self._positions, self._n, self._m, X, Yt, out, parallel=parallel
+            )
         return self._with_data(out)
 
     # -- conversions --------------------------------------------------------

@@ -20,11 +20,14 @@ def test_demo_writes_figure(tmp_path, capsys):
         assert word in printed
     assert "SPRIGHT" in printed and "exact recovery" in printed
     assert "figure written to" in printed
-    # one line per panel, in the order of PANELS, then the figure line
+    # the warm-up line (kernels compiled or loaded before any timing), one
+    # line per panel in the order of PANELS, then the figure line
     lines = printed.strip().splitlines()
-    assert len(lines) == len(panels.PANELS) + 1
-    for line, panel in zip(lines, panels.PANELS, strict=False):
+    assert len(lines) == len(panels.PANELS) + 2
+    assert "Numba kernels of the panels" in lines[0]
+    for line, panel in zip(lines[1:], panels.PANELS, strict=False):
         assert f"] {panel.TITLE}: " in line
+        assert "compiling" not in line
 
 
 def test_python_m_sparsela_help():

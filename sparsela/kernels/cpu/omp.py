@@ -5,9 +5,13 @@ the Notes of :func:`omp_gram`). The dictionary enters only through its Gram
 matrix ``G = Aᴴ A`` of *unit-norm* atoms and the correlations
 ``alpha0 = Aᴴ y`` of every signal, so one ``O(K)`` to ``O(K t)`` update per
 iteration replaces the ``O(m K)`` product ``Aᴴ r`` of plain OMP. Signals are
-independent and run in parallel (``prange`` over blocks of signals, one
-workspace per block). Real and complex, float32 and float64: Numba compiles one
-specialisation per dtype and the arithmetic stays in the input precision.
+independent: each kernel is one compiled serial loop over a range of signals,
+which the Python wrapper runs on the calling thread below
+:data:`PARALLEL_MIN_WORK` updates, and above through a short ``prange`` over
+blocks of signals (one workspace per block, allocated 64-byte aligned by the
+wrapper). The parallel wrapper compiles only when a batch first needs it.
+Real and complex, float32 and float64: Numba compiles one specialisation per
+dtype and the arithmetic stays in the input precision.
 
 Layouts: ``G`` is ``(K, K)`` C-contiguous and Hermitian; ``alpha0`` is
 ``(n_signals, K)`` C-contiguous (one row per signal, so that a signal's
@@ -37,10 +41,13 @@ References
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
 __all__ = [
+    "PARALLEL_MIN_WORK",
     "STOP_BUDGET",
     "STOP_DEPENDENT",
     "STOP_ORTHOGONAL",
@@ -56,6 +63,45 @@ STOP_TOL = 1
 STOP_DEPENDENT = 2
 STOP_ORTHOGONAL = 3
 STOP_SUPPORT_FULL = 4
+
+#: Updates (signals x atoms x iterations) from which the pursuits run their
+#: signals on the Numba threads; smaller batches run on the calling thread,
+#: which is faster there and never waits for a thread that another process
+#: keeps off its core (see ``benchmarks/bench_small_under_load.py``).
+PARALLEL_MIN_WORK = 1 << 17
+
+
+def _workspaces(*specs):
+    """C-contiguous work arrays ``(shape, dtype, fill)`` carved from one
+    buffer, each starting on a 64-byte boundary.
+
+    The update loops are SIMD-vectorised; on arrays that NumPy aligns to 16
+    bytes only (its default for small ones), they ran 15-20% slower than on
+    the 64-byte aligned arrays Numba allocates itself, and allocating in the
+    kernel would compile the allocation code on every first use.
+    """
+    dtypes = [np.dtype(dt) for _, dt, _ in specs]
+    sizes = [
+        math.prod(shape) * dt.itemsize
+        for (shape, _, _), dt in zip(specs, dtypes, strict=True)
+    ]
+    buf = np.empty(sum(-(-n // 64) * 64 for n in sizes) + 64, dtype=np.uint8)
+    off = -buf.__array_interface__["data"][0] % 64
+    out = []
+    for (shape, _, fill), dt, n in zip(specs, dtypes, sizes, strict=True):
+        a = buf[off : off + n].view(dt).reshape(shape)
+        if fill is not None:
+            a.fill(fill)
+        out.append(a)
+        off += -(-n // 64) * 64
+    return out
+
+
+def _parallel(parallel: bool | None, work: int) -> bool:
+    """``parallel`` if given, else whether ``work`` reaches the threshold (the
+    parallel kernel, on however many Numba threads there are: with one it
+    runs the blocks in turn, as fast as before issue 13)."""
+    return work >= PARALLEL_MIN_WORK if parallel is None else bool(parallel)
 
 
 @njit(cache=True)
@@ -160,29 +206,12 @@ def _update_block(g, U, tn, k, inv, zt, alpha, score, w):
 
 
 @njit(cache=True)
-def _omp_one(
-    G,
-    a0,
-    norm2,
-    T,
-    tol,
-    use_tol,
-    eps_corr2,
-    eps_dep,
-    one,
-    alpha,
-    score,
-    U,
-    L,
-    z,
-    c,
-    w,
-    idx,
-    coef,
-    path,
-    store_path,
-):
-    """Batch-OMP for one signal; returns (n_atoms, ||r||^2, stop code).
+def _omp_signals(
+    G, alpha0, norms2, T, tol, use_tol, eps_corr2, eps_dep, one, support, coef,
+    n_atoms, res2, stop, path, store_path, start, end, alpha, score, U, L, z, c, w,
+):  # fmt: skip
+    """Batch-OMP for the signals ``start:end`` on one workspace (serially);
+    writes ``n_atoms``, ``res2`` (``||r||^2``) and ``stop`` of each.
 
     The Cholesky factor ``L`` of ``G[I, I]`` grows one row per atom. Rather
     than re-forming ``alpha = alpha0 - G[:, I] c`` (``t`` rows of ``G`` per
@@ -198,65 +227,78 @@ def _omp_one(
 
     one row of ``G`` per iteration; the flop count ``O(K t)`` is unchanged.
     ``one`` is 1 in the real dtype, so float32 arithmetic stays float32.
+    The loop over signals lives in this function rather than in a caller:
+    Numba re-optimises each function it links into another, so one level
+    less is about 0.4 s less on first use.
     """
-    K = a0.shape[0]
-    res = norm2
-    if use_tol and res <= tol:
-        return 0, max(res, 0.0), STOP_TOL
-    floor = eps_corr2 * norm2
-    for i in range(K):
-        alpha[i] = a0[i]
-        score[i] = _abs2(a0[i])
-    t = 0
-    stop = STOP_BUDGET
-    while t < T:
-        k = _argmax(score)
-        if score[k] <= floor:
-            stop = STOP_ORTHOGONAL
-            break
-        gkk = G[k, k].real
-        ww = one - one
-        for l in range(t):
-            ww += _abs2(U[l, k])
-        d = gkk - ww
-        if d <= eps_dep * gkk:
-            stop = STOP_DEPENDENT
-            break
-        dk = np.sqrt(d)
-        acc = a0[k]
-        for l in range(t):
-            L[t, l] = U[l, k]
-            acc -= U[l, k] * z[l]
-        L[t, t] = dk
-        zt = acc / dk
-        z[t] = zt
-        res -= _abs2(zt)
-        idx[t] = k
-        tn = t
-        t += 1
-        if store_path:
-            _back_substitute(L, z, c, t)
-            for j in range(t):
-                path[t - 1, j] = c[j]
+    K = alpha0.shape[1]
+    for s in range(start, end):
+        a0 = alpha0[s]
+        idx = support[s]
+        cf = coef[s]
+        ps = path[s] if store_path else path[0]
+        norm2 = norms2[s]
+        res = norm2
         if use_tol and res <= tol:
-            stop = STOP_TOL
-            break
-        if t == T:
-            break
-        # u_t = (G[:, k] - sum_l U[l] w_l) / d with w_l = conj(U[l, k]), then
-        # alpha -= u_t z_t; blocked over i so that the block of u_t stays in
-        # L1 while the rows U[l] stream past it, and alpha, the scores and
-        # u_t are written once
-        _update_block(G[k], U, tn, k, one / dk, zt, alpha, score, w)
+            n_atoms[s] = 0
+            res2[s] = max(res, 0.0)
+            stop[s] = STOP_TOL
+            continue
+        floor = eps_corr2 * norm2
+        for i in range(K):
+            alpha[i] = a0[i]
+            score[i] = _abs2(a0[i])
+        t = np.int64(0)  # a literal 0 would compile _update_block twice
+        code = STOP_BUDGET
+        while t < T:
+            k = _argmax(score)
+            if score[k] <= floor:
+                code = STOP_ORTHOGONAL
+                break
+            gkk = G[k, k].real
+            ww = one - one
+            for l in range(t):
+                ww += _abs2(U[l, k])
+            d = gkk - ww
+            if d <= eps_dep * gkk:
+                code = STOP_DEPENDENT
+                break
+            dk = np.sqrt(d)
+            acc = a0[k]
+            for l in range(t):
+                L[t, l] = U[l, k]
+                acc -= U[l, k] * z[l]
+            L[t, t] = dk
+            zt = acc / dk
+            z[t] = zt
+            res -= _abs2(zt)
+            idx[t] = k
+            tn = t
+            t += 1
+            if store_path:
+                _back_substitute(L, z, c, t)
+                for j in range(t):
+                    ps[t - 1, j] = c[j]
+            if use_tol and res <= tol:
+                code = STOP_TOL
+                break
+            if t == T:
+                break
+            # u_t = (G[:, k] - sum_l U[l] w_l) / d with w_l = conj(U[l, k]),
+            # then alpha -= u_t z_t; blocked over i so that the block of u_t
+            # stays in L1 while the rows U[l] stream past it, and alpha, the
+            # scores and u_t are written once
+            _update_block(G[k], U, tn, k, one / dk, zt, alpha, score, w)
+            for j in range(t):
+                score[idx[j]] = -1.0
+        _back_substitute(L, z, c, t)
         for j in range(t):
-            score[idx[j]] = -1.0
-    _back_substitute(L, z, c, t)
-    for j in range(t):
-        coef[j] = c[j]
-    return t, max(res, 0.0), stop
+            cf[j] = c[j]
+        n_atoms[s] = t
+        res2[s] = max(res, 0.0)
+        stop[s] = code
 
 
-@njit(cache=True, parallel=True)
 def omp_gram(
     G,
     alpha0,
@@ -274,6 +316,7 @@ def omp_gram(
     path,
     store_path,
     n_blocks,
+    parallel=None,
 ):
     """Batch-OMP with progressive Cholesky for every signal (rows of ``alpha0``).
 
@@ -305,6 +348,11 @@ def omp_gram(
     n_blocks : int
         Signals are split into this many contiguous blocks, run in parallel,
         each with its own workspace (a few per thread balances the load).
+        Batches of fewer than :data:`PARALLEL_MIN_WORK` updates
+        (``n_signals * K * n_nonzero``) run serially on the calling thread.
+    parallel : bool, optional
+        Force the parallel (True) or serial (False) path; by default chosen
+        from the size as above.
 
     Notes
     -----
@@ -327,45 +375,43 @@ def omp_gram(
     """
     S, K = alpha0.shape
     T = n_nonzero
-    nb = max(1, min(S, n_blocks))
+    nb = max(1, min(S, n_blocks)) if _parallel(parallel, S * K * T) else 1
+    # one workspace per block, allocated here: the compiled kernels allocate
+    # nothing (less to compile on first use)
+    dt = alpha0.dtype
+    alpha, score, U, L, z, c, w = _workspaces(
+        ((nb, K), dt, None),
+        ((nb, K), norms2.dtype, None),
+        ((nb, max(T - 1, 1), K), dt, None),
+        ((nb, T, T), dt, 0),
+        ((nb, T), dt, 0),
+        ((nb, T), dt, 0),
+        ((nb, T), dt, 0),
+    )
+    args = (G, alpha0, norms2, T, tol, use_tol, eps_corr2, eps_dep,
+            norms2.dtype.type(1), support, coef, n_atoms, res2, stop, path,
+            store_path)  # fmt: skip
+    if nb == 1:
+        _omp_signals(*args, 0, S, alpha[0], score[0], U[0], L[0], z[0], c[0], w[0])
+    else:
+        _omp_blocks(*args, alpha, score, U, L, z, c, w)
+
+
+@njit(cache=True, parallel=True)
+def _omp_blocks(
+    G, alpha0, norms2, T, tol, use_tol, eps_corr2, eps_dep, one, support, coef,
+    n_atoms, res2, stop, path, store_path, alpha, score, U, L, z, c, w,
+):  # fmt: skip
+    """:func:`_omp_signals` on the blocks of signals ``b * S // nb`` to
+    ``(b + 1) * S // nb`` in parallel, block ``b`` on workspace ``b``."""
+    S = alpha0.shape[0]
+    nb = alpha.shape[0]
     for b in prange(nb):
-        start = b * S // nb
-        end = (b + 1) * S // nb
-        alpha = np.empty(K, dtype=alpha0.dtype)
-        score = np.empty(K, dtype=norms2.dtype)
-        U = np.empty((max(T - 1, 1), K), dtype=alpha0.dtype)
-        L = np.zeros((T, T), dtype=alpha0.dtype)
-        z = np.zeros(T, dtype=alpha0.dtype)
-        c = np.zeros(T, dtype=alpha0.dtype)
-        w = np.zeros(T, dtype=alpha0.dtype)
-        one = np.ones(1, dtype=norms2.dtype)[0]
-        for s in range(start, end):
-            ps = path[s] if store_path else path[0]
-            t, r, code = _omp_one(
-                G,
-                alpha0[s],
-                norms2[s],
-                T,
-                tol,
-                use_tol,
-                eps_corr2,
-                eps_dep,
-                one,
-                alpha,
-                score,
-                U,
-                L,
-                z,
-                c,
-                w,
-                support[s],
-                coef[s],
-                ps,
-                store_path,
-            )
-            n_atoms[s] = t
-            res2[s] = r
-            stop[s] = code
+        _omp_signals(
+            G, alpha0, norms2, T, tol, use_tol, eps_corr2, eps_dep, one, support,
+            coef, n_atoms, res2, stop, path, store_path, b * S // nb,
+            (b + 1) * S // nb, alpha[b], score[b], U[b], L[b], z[b], c[b], w[b],
+        )  # fmt: skip
 
 
 @njit(cache=True)
@@ -441,7 +487,26 @@ def _mp_one(
     return n_steps, n_at, max(res, 0.0), stop
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
+def _mp_signals(
+    G, alpha0, norms2, max_steps, max_atoms, tol, use_tol, positive, eps_corr2,
+    support, coef, n_steps, n_atoms, res2, stop, steps_k, steps_v, store_steps,
+    start, end, alpha, score, pos,
+):  # fmt: skip
+    """Matching pursuit for the signals ``start:end`` on one workspace."""
+    for s in range(start, end):
+        sk = steps_k[s] if store_steps else steps_k[0]
+        sv = steps_v[s] if store_steps else steps_v[0]
+        ns, na, r, code = _mp_one(
+            G, alpha0[s], norms2[s], max_steps, max_atoms, tol, use_tol, positive,
+            eps_corr2, alpha, score, pos, support[s], coef[s], sk, sv, store_steps,
+        )  # fmt: skip
+        n_steps[s] = ns
+        n_atoms[s] = na
+        res2[s] = r
+        stop[s] = code
+
+
 def mp_gram(
     G,
     alpha0,
@@ -462,6 +527,7 @@ def mp_gram(
     steps_v,
     store_steps,
     n_blocks,
+    parallel=None,
 ):
     """Matching pursuit for every signal (rows of ``alpha0``) on a Gram matrix.
 
@@ -475,63 +541,79 @@ def mp_gram(
     ``store_steps``. Other arguments as in :func:`omp_gram`.
     """
     S, K = alpha0.shape
-    nb = max(1, min(S, n_blocks))
-    for b in prange(nb):
-        start = b * S // nb
-        end = (b + 1) * S // nb
-        alpha = np.empty(K, dtype=alpha0.dtype)
-        score = np.empty(K, dtype=norms2.dtype)
-        pos = np.full(K, -1, dtype=np.int64)
-        for s in range(start, end):
-            sk = steps_k[s] if store_steps else steps_k[0]
-            sv = steps_v[s] if store_steps else steps_v[0]
-            ns, na, r, code = _mp_one(
-                G,
-                alpha0[s],
-                norms2[s],
-                max_steps,
-                max_atoms,
-                tol,
-                use_tol,
-                positive,
-                eps_corr2,
-                alpha,
-                score,
-                pos,
-                support[s],
-                coef[s],
-                sk,
-                sv,
-                store_steps,
-            )
-            n_steps[s] = ns
-            n_atoms[s] = na
-            res2[s] = r
-            stop[s] = code
+    nb = max(1, min(S, n_blocks)) if _parallel(parallel, S * K * max_steps) else 1
+    alpha, score, pos = _workspaces(
+        ((nb, K), alpha0.dtype, None),
+        ((nb, K), norms2.dtype, None),
+        ((nb, K), np.int64, -1),
+    )
+    args = (G, alpha0, norms2, max_steps, max_atoms, tol, use_tol, positive,
+            eps_corr2, support, coef, n_steps, n_atoms, res2, stop, steps_k,
+            steps_v, store_steps)  # fmt: skip
+    if nb == 1:
+        _mp_signals(*args, 0, S, alpha[0], score[0], pos[0])
+    else:
+        _mp_blocks(*args, alpha, score, pos)
 
 
 @njit(cache=True, parallel=True)
-def sparse_residual_norms(At, Yt, support, coef, n_atoms, out, n_blocks):
+def _mp_blocks(
+    G, alpha0, norms2, max_steps, max_atoms, tol, use_tol, positive, eps_corr2,
+    support, coef, n_steps, n_atoms, res2, stop, steps_k, steps_v, store_steps,
+    alpha, score, pos,
+):  # fmt: skip
+    S = alpha0.shape[0]
+    nb = alpha.shape[0]
+    for b in prange(nb):
+        _mp_signals(
+            G, alpha0, norms2, max_steps, max_atoms, tol, use_tol, positive,
+            eps_corr2, support, coef, n_steps, n_atoms, res2, stop, steps_k,
+            steps_v, store_steps, b * S // nb, (b + 1) * S // nb, alpha[b],
+            score[b], pos[b],
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _residual_norms(At, Yt, support, coef, n_atoms, out, start, end, r):
+    """``out[s]`` for the signals ``start:end``; ``r`` is workspace (m,)."""
+    m = Yt.shape[1]
+    for s in range(start, end):
+        y = Yt[s]
+        for i in range(m):
+            r[i] = y[i]
+        for j in range(n_atoms[s]):
+            a = At[support[s, j]]
+            cj = coef[s, j]
+            for i in range(m):
+                r[i] -= a[i] * cj
+        acc = 0.0
+        for i in range(m):
+            acc += _abs2(r[i])
+        out[s] = np.sqrt(acc)
+
+
+def sparse_residual_norms(At, Yt, support, coef, n_atoms, out, n_blocks, parallel=None):
     """``out[s] = ||y_s - sum_j coef[s, j] * At[support[s, j]]||_2``.
 
     ``At`` is ``(K, m)`` with atoms in rows, ``Yt`` is ``(S, m)`` with signals
     in rows; only the first ``n_atoms[s]`` entries of a row of ``support`` and
-    ``coef`` are read. ``O(m t)`` per signal instead of a dense ``A @ X``.
+    ``coef`` are read. ``O(m t)`` per signal instead of a dense ``A @ X``; in
+    ``n_blocks`` parallel blocks from :data:`PARALLEL_MIN_WORK` updates on.
     """
     S, m = Yt.shape
-    nb = max(1, min(S, n_blocks))
+    work = S * m * max(support.shape[1], 1)
+    nb = max(1, min(S, n_blocks)) if _parallel(parallel, work) else 1
+    (r,) = _workspaces(((nb, m), Yt.dtype, None))
+    if nb == 1:
+        _residual_norms(At, Yt, support, coef, n_atoms, out, 0, S, r[0])
+    else:
+        _residual_norms_blocks(At, Yt, support, coef, n_atoms, out, r)
+
+
+@njit(cache=True, parallel=True)
+def _residual_norms_blocks(At, Yt, support, coef, n_atoms, out, r):
+    S = Yt.shape[0]
+    nb = r.shape[0]
     for b in prange(nb):
-        r = np.empty(m, dtype=Yt.dtype)
-        for s in range(b * S // nb, (b + 1) * S // nb):
-            y = Yt[s]
-            for i in range(m):
-                r[i] = y[i]
-            for j in range(n_atoms[s]):
-                a = At[support[s, j]]
-                cj = coef[s, j]
-                for i in range(m):
-                    r[i] -= a[i] * cj
-            acc = 0.0
-            for i in range(m):
-                acc += _abs2(r[i])
-            out[s] = np.sqrt(acc)
+        lo, hi = b * S // nb, (b + 1) * S // nb
+        _residual_norms(At, Yt, support, coef, n_atoms, out, lo, hi, r[b])

@@ -11,6 +11,22 @@ and drops the wrap-around branch from every gather, which measured about 1.8x
 faster for CSR SpMV on a 1e6 x 1e6 matrix with 10 entries per row (int32
 indices). Signed arrays give the same results, only slower.
 
+Serial and parallel paths
+-------------------------
+Each product has a serial kernel (a plain loop over a range of rows,
+``_*_rows(..., lo, hi)``) and a parallel one (the same loop under
+``prange``, on ``numba.get_num_threads()`` threads). The public functions
+take ``parallel``: ``None`` (the default) runs the parallel kernel only from
+:data:`PARALLEL_MIN_WORK` stored-entry updates on (:func:`use_parallel`).
+Below that, waking the threads costs more than the product, and when other
+processes keep the cores busy every parallel call waits for a descheduled
+thread (a 50 x 100 CSC FISTA ran 80x slower with both cores loaded). A small
+product thus compiles and runs only the serial kernel. The loop body is
+written twice, not shared through a call: inside ``prange`` Numba marks the
+arrays of the loop body as not aliasing each other, which keeps the
+accumulators of ``A @ X`` in registers (1.5x faster with 8 columns), while a
+call from the loop would not inherit it.
+
 Products with the transpose scatter into the output; they take a row
 partition ``bounds`` (length ``nchunks + 1``, see :func:`row_partition`).
 With one chunk they run serially straight into ``out``; with more, each chunk
@@ -27,6 +43,7 @@ import numpy as np
 from numba import njit, prange
 
 __all__ = [
+    "PARALLEL_MIN_WORK",
     "bsr_matmat",
     "bsr_matvec",
     "bsr_sddmm",
@@ -48,10 +65,18 @@ __all__ = [
     "n_scatter_chunks",
     "row_partition",
     "unsigned_view",
+    "use_parallel",
 ]
 
 # Per-thread scatter buffers never exceed this many bytes in total.
 _SCATTER_BUFFER_BYTES = 256 * 2**20
+
+#: Stored-entry updates (``nnz`` times the number of right-hand columns) from
+#: which a product runs on the Numba threads. Measured on 2 cores (CSR SpMV,
+#: 10 entries a row, see ``benchmarks/bench_small_under_load.py``): 2 threads
+#: break even with 1 at about 2**14 updates on an idle machine and only past
+#: 2**17 while another process keeps both cores busy.
+PARALLEL_MIN_WORK = 1 << 17
 
 
 # ---------------------------------------------------------------------------
@@ -73,12 +98,33 @@ def unsigned_view(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def use_parallel(work: int) -> bool:
+    """Whether a product of ``work`` stored-entry updates runs the parallel
+    kernel (from :data:`PARALLEL_MIN_WORK` updates on).
+
+    The parallel kernel runs on ``numba.get_num_threads()`` threads; with
+    one, on the calling thread alone (and still at its speed, see the module
+    notes).
+
+    Examples
+    --------
+    >>> use_parallel(100)
+    False
+    """
+    return work >= PARALLEL_MIN_WORK
+
+
+def _par(parallel: bool | None, work: int) -> bool:
+    return use_parallel(work) if parallel is None else bool(parallel)
+
+
 def n_scatter_chunks(work: int, out_size: int, itemsize: int) -> int:
     """Number of per-thread buffers worth using for a scatter product.
 
     Each buffer costs ``out_size`` zeroing and summing, so more chunks are
     used only while the scattered work (``work`` updates) dominates, and the
-    buffers together stay under 256 MiB.
+    buffers together stay under 256 MiB. Below :data:`PARALLEL_MIN_WORK`
+    updates the scatter is serial (one chunk).
 
     Examples
     --------
@@ -86,7 +132,7 @@ def n_scatter_chunks(work: int, out_size: int, itemsize: int) -> int:
     1
     """
     threads = numba.get_num_threads()
-    if threads <= 1 or out_size == 0:
+    if threads <= 1 or out_size == 0 or work < PARALLEL_MIN_WORK:
         return 1
     by_work = work // (2 * out_size)
     by_memory = _SCATTER_BUFFER_BYTES // (out_size * itemsize)
@@ -118,11 +164,9 @@ def row_partition(indptr: np.ndarray, nchunks: int) -> np.ndarray:
 # ---------------------------------------------------------------------------
 # CSR (CSC arrays are the CSR arrays of the transpose)
 # ---------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def csr_matvec(data, indices, indptr, x, out):  # pragma: no cover - numba
-    """``out += A @ x`` for CSR ``A``; rows in parallel."""
-    m = indptr.shape[0] - 1
-    for i in prange(m):
+@njit(cache=True)
+def _csr_rows(data, indices, indptr, x, out, lo, hi):  # pragma: no cover - numba
+    for i in range(lo, hi):
         acc = out[i]
         for k in range(indptr[i], indptr[i + 1]):
             acc += data[k] * x[indices[k]]
@@ -130,16 +174,78 @@ def csr_matvec(data, indices, indptr, x, out):  # pragma: no cover - numba
 
 
 @njit(cache=True, parallel=True)
-def csr_matmat(data, indices, indptr, X, out):  # pragma: no cover - numba
-    """``out += A @ X`` for CSR ``A`` and C-contiguous ``X`` (n, k)."""
-    m = indptr.shape[0] - 1
+def _csr_rows_par(data, indices, indptr, x, out):  # pragma: no cover - numba
+    for i in prange(indptr.shape[0] - 1):
+        acc = out[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            acc += data[k] * x[indices[k]]
+        out[i] = acc
+
+
+@njit(cache=True)
+def _csr_rows2(data, indices, indptr, X, out, lo, hi):  # pragma: no cover - numba
     ncol = X.shape[1]
-    for i in prange(m):
+    for i in range(lo, hi):
         for k in range(indptr[i], indptr[i + 1]):
             v = data[k]
             j = indices[k]
             for c in range(ncol):
                 out[i, c] += v * X[j, c]
+
+
+@njit(cache=True, parallel=True)
+def _csr_rows2_par(data, indices, indptr, X, out):  # pragma: no cover - numba
+    ncol = X.shape[1]
+    for i in prange(indptr.shape[0] - 1):
+        for k in range(indptr[i], indptr[i + 1]):
+            v = data[k]
+            j = indices[k]
+            for c in range(ncol):
+                out[i, c] += v * X[j, c]
+
+
+@njit(cache=True)
+def _csr_sddmm_rows(indices, indptr, X, Yt, out, lo, hi):  # pragma: no cover
+    r = X.shape[1]
+    for i in range(lo, hi):
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            acc = out[k]
+            for t in range(r):
+                acc += X[i, t] * Yt[j, t]
+            out[k] = acc
+
+
+@njit(cache=True, parallel=True)
+def _csr_sddmm_par(indices, indptr, X, Yt, out):  # pragma: no cover - numba
+    r = X.shape[1]
+    for i in prange(indptr.shape[0] - 1):
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            acc = out[k]
+            for t in range(r):
+                acc += X[i, t] * Yt[j, t]
+            out[k] = acc
+
+
+def csr_matvec(data, indices, indptr, x, out, parallel=None):
+    """``out += A @ x`` for CSR ``A``; rows in parallel from
+    :data:`PARALLEL_MIN_WORK` stored entries on (or as ``parallel`` says).
+    ``out`` must not overlap the inputs (true of every kernel here)."""
+    if _par(parallel, data.shape[0]):
+        _csr_rows_par(data, indices, indptr, x, out)
+    else:
+        _csr_rows(data, indices, indptr, x, out, 0, indptr.shape[0] - 1)
+    return out
+
+
+def csr_matmat(data, indices, indptr, X, out, parallel=None):
+    """``out += A @ X`` for CSR ``A`` and C-contiguous ``X`` (n, k)."""
+    if _par(parallel, data.shape[0] * X.shape[1]):
+        _csr_rows2_par(data, indices, indptr, X, out)
+    else:
+        _csr_rows2(data, indices, indptr, X, out, 0, indptr.shape[0] - 1)
+    return out
 
 
 @njit(cache=True, parallel=True)
@@ -219,22 +325,17 @@ def csr_tmatmat(data, indices, indptr, Y, out, bounds):
     return _scatter(_csr_scatter_rows2, _csr_scatter_chunks2, arrays, Y, out, bounds)
 
 
-@njit(cache=True, parallel=True)
-def csr_sddmm(indices, indptr, X, Yt, out):  # pragma: no cover - numba
+def csr_sddmm(indices, indptr, X, Yt, out, parallel=None):
     """``out[k] += X[i] @ Yt[j]`` for every stored entry ``k`` at ``(i, j)``.
 
     ``Yt`` is the transpose of the right factor, C-contiguous (n, r), so both
     operands are read along contiguous rows.
     """
-    m = indptr.shape[0] - 1
-    r = X.shape[1]
-    for i in prange(m):
-        for k in range(indptr[i], indptr[i + 1]):
-            j = indices[k]
-            acc = out[k]
-            for t in range(r):
-                acc += X[i, t] * Yt[j, t]
-            out[k] = acc
+    if _par(parallel, indices.shape[0] * X.shape[1]):
+        _csr_sddmm_par(indices, indptr, X, Yt, out)
+    else:
+        _csr_sddmm_rows(indices, indptr, X, Yt, out, 0, indptr.shape[0] - 1)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -275,13 +376,11 @@ def coo_sddmm(row, col, X, Yt, out):  # pragma: no cover - numba
 # ---------------------------------------------------------------------------
 # BSR: data (nblocks, R, C); indices/indptr over block rows and columns
 # ---------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def bsr_matvec(data, indices, indptr, x, out):  # pragma: no cover - numba
-    """``out += A @ x`` for BSR ``A``; block rows in parallel."""
-    mb = indptr.shape[0] - 1
+@njit(cache=True)
+def _bsr_rows(data, indices, indptr, x, out, lo, hi):  # pragma: no cover - numba
     R = data.shape[1]
     C = data.shape[2]
-    for bi in prange(mb):
+    for bi in range(lo, hi):
         r0 = bi * R
         for k in range(indptr[bi], indptr[bi + 1]):
             c0 = np.intp(indices[k]) * C
@@ -293,13 +392,26 @@ def bsr_matvec(data, indices, indptr, x, out):  # pragma: no cover - numba
 
 
 @njit(cache=True, parallel=True)
-def bsr_matmat(data, indices, indptr, X, out):  # pragma: no cover - numba
-    """``out += A @ X`` for BSR ``A`` and C-contiguous ``X`` (n, k)."""
-    mb = indptr.shape[0] - 1
+def _bsr_rows_par(data, indices, indptr, x, out):  # pragma: no cover - numba
+    R = data.shape[1]
+    C = data.shape[2]
+    for bi in prange(indptr.shape[0] - 1):
+        r0 = bi * R
+        for k in range(indptr[bi], indptr[bi + 1]):
+            c0 = np.intp(indices[k]) * C
+            for r in range(R):
+                acc = out[r0 + r]
+                for c in range(C):
+                    acc += data[k, r, c] * x[c0 + c]
+                out[r0 + r] = acc
+
+
+@njit(cache=True)
+def _bsr_rows2(data, indices, indptr, X, out, lo, hi):  # pragma: no cover - numba
     R = data.shape[1]
     C = data.shape[2]
     ncol = X.shape[1]
-    for bi in prange(mb):
+    for bi in range(lo, hi):
         r0 = bi * R
         for k in range(indptr[bi], indptr[bi + 1]):
             c0 = np.intp(indices[k]) * C
@@ -308,6 +420,75 @@ def bsr_matmat(data, indices, indptr, X, out):  # pragma: no cover - numba
                     v = data[k, r, c]
                     for q in range(ncol):
                         out[r0 + r, q] += v * X[c0 + c, q]
+
+
+@njit(cache=True, parallel=True)
+def _bsr_rows2_par(data, indices, indptr, X, out):  # pragma: no cover - numba
+    R = data.shape[1]
+    C = data.shape[2]
+    ncol = X.shape[1]
+    for bi in prange(indptr.shape[0] - 1):
+        r0 = bi * R
+        for k in range(indptr[bi], indptr[bi + 1]):
+            c0 = np.intp(indices[k]) * C
+            for r in range(R):
+                for c in range(C):
+                    v = data[k, r, c]
+                    for q in range(ncol):
+                        out[r0 + r, q] += v * X[c0 + c, q]
+
+
+@njit(cache=True)
+def _bsr_sddmm_rows(indices, indptr, X, Yt, out, lo, hi):  # pragma: no cover
+    R = out.shape[1]
+    C = out.shape[2]
+    rk = X.shape[1]
+    for bi in range(lo, hi):
+        r0 = bi * R
+        for k in range(indptr[bi], indptr[bi + 1]):
+            c0 = np.intp(indices[k]) * C
+            for r in range(R):
+                for c in range(C):
+                    acc = out[k, r, c]
+                    for t in range(rk):
+                        acc += X[r0 + r, t] * Yt[c0 + c, t]
+                    out[k, r, c] = acc
+
+
+@njit(cache=True, parallel=True)
+def _bsr_sddmm_par(indices, indptr, X, Yt, out):  # pragma: no cover - numba
+    R = out.shape[1]
+    C = out.shape[2]
+    rk = X.shape[1]
+    for bi in prange(indptr.shape[0] - 1):
+        r0 = bi * R
+        for k in range(indptr[bi], indptr[bi + 1]):
+            c0 = np.intp(indices[k]) * C
+            for r in range(R):
+                for c in range(C):
+                    acc = out[k, r, c]
+                    for t in range(rk):
+                        acc += X[r0 + r, t] * Yt[c0 + c, t]
+                    out[k, r, c] = acc
+
+
+def bsr_matvec(data, indices, indptr, x, out, parallel=None):
+    """``out += A @ x`` for BSR ``A``; block rows in parallel from
+    :data:`PARALLEL_MIN_WORK` stored values on (or as ``parallel`` says)."""
+    if _par(parallel, data.size):
+        _bsr_rows_par(data, indices, indptr, x, out)
+    else:
+        _bsr_rows(data, indices, indptr, x, out, 0, indptr.shape[0] - 1)
+    return out
+
+
+def bsr_matmat(data, indices, indptr, X, out, parallel=None):
+    """``out += A @ X`` for BSR ``A`` and C-contiguous ``X`` (n, k)."""
+    if _par(parallel, data.size * X.shape[1]):
+        _bsr_rows2_par(data, indices, indptr, X, out)
+    else:
+        _bsr_rows2(data, indices, indptr, X, out, 0, indptr.shape[0] - 1)
+    return out
 
 
 @njit(cache=True)
@@ -367,49 +548,34 @@ def bsr_tmatmat(data, indices, indptr, Y, out, bounds):
     return _scatter(_bsr_scatter_rows2, _bsr_scatter_chunks2, arrays, Y, out, bounds)
 
 
-@njit(cache=True, parallel=True)
-def bsr_sddmm(indices, indptr, X, Yt, out):  # pragma: no cover - numba
+def bsr_sddmm(indices, indptr, X, Yt, out, parallel=None):
     """``out[k] += X[rows of block k] @ Yt[cols of block k].T``.
 
     ``out`` has shape (nblocks, R, C); ``Yt`` is the (n, r) transpose of the
     right factor.
     """
-    mb = indptr.shape[0] - 1
-    R = out.shape[1]
-    C = out.shape[2]
-    rk = X.shape[1]
-    for bi in prange(mb):
-        r0 = bi * R
-        for k in range(indptr[bi], indptr[bi + 1]):
-            c0 = np.intp(indices[k]) * C
-            for r in range(R):
-                for c in range(C):
-                    acc = out[k, r, c]
-                    for t in range(rk):
-                        acc += X[r0 + r, t] * Yt[c0 + c, t]
-                    out[k, r, c] = acc
+    if _par(parallel, out.size * X.shape[1]):
+        _bsr_sddmm_par(indices, indptr, X, Yt, out)
+    else:
+        _bsr_sddmm_rows(indices, indptr, X, Yt, out, 0, indptr.shape[0] - 1)
+    return out
 
 
 # ---------------------------------------------------------------------------
 # N:M: values/positions (rows, G*n), G = cols // m column groups per row
 # ---------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def nm_matvec(values, positions, n, m, x, out):  # pragma: no cover - numba
-    """``out += A @ x`` for N:M ``A``; rows in parallel.
-
-    ``n == 2`` (2:4, 2:8, ...) takes an unrolled path that adds each group's
-    two products before accumulating: about 20% faster than the generic loop,
-    whose single chain of dependent additions is the bottleneck.
-    """
-    rows = values.shape[0]
+@njit(cache=True)
+def _nm_rows(values, positions, n, m, x, out, lo, hi):  # pragma: no cover
+    # n == 2 (2:4, 2:8, ...) adds each group's two products before
+    # accumulating: about 20% faster than the generic loop, whose single
+    # chain of dependent additions is the bottleneck
     groups = values.shape[1] // n if n > 0 else 0
-    for i in prange(rows):
+    for i in range(lo, hi):
         acc = out[i]
         if n == 2:
             for g in range(groups):
                 base = g * m
                 q = 2 * g
-                # one add into acc per group: halves the dependency chain
                 acc += (
                     values[i, q] * x[base + positions[i, q]]
                     + values[i, q + 1] * x[base + positions[i, q + 1]]
@@ -424,12 +590,32 @@ def nm_matvec(values, positions, n, m, x, out):  # pragma: no cover - numba
 
 
 @njit(cache=True, parallel=True)
-def nm_matmat(values, positions, n, m, X, out):  # pragma: no cover - numba
-    """``out += A @ X`` for N:M ``A`` and C-contiguous ``X`` (cols, k)."""
-    rows = values.shape[0]
+def _nm_rows_par(values, positions, n, m, x, out):  # pragma: no cover - numba
+    groups = values.shape[1] // n if n > 0 else 0
+    for i in prange(values.shape[0]):
+        acc = out[i]
+        if n == 2:
+            for g in range(groups):
+                base = g * m
+                q = 2 * g
+                acc += (
+                    values[i, q] * x[base + positions[i, q]]
+                    + values[i, q + 1] * x[base + positions[i, q + 1]]
+                )
+        else:
+            for g in range(groups):
+                base = g * m
+                for t in range(n):
+                    q = g * n + t
+                    acc += values[i, q] * x[base + positions[i, q]]
+        out[i] = acc
+
+
+@njit(cache=True)
+def _nm_rows2(values, positions, n, m, X, out, lo, hi):  # pragma: no cover
     groups = values.shape[1] // n if n > 0 else 0
     ncol = X.shape[1]
-    for i in prange(rows):
+    for i in range(lo, hi):
         for g in range(groups):
             base = g * m
             for t in range(n):
@@ -441,18 +627,70 @@ def nm_matmat(values, positions, n, m, X, out):  # pragma: no cover - numba
 
 
 @njit(cache=True, parallel=True)
-def nm_tmatvec(values, positions, n, m, y, out, nchunks):  # pragma: no cover
-    """``out += A.T @ y`` (no conjugation) for N:M ``A``.
+def _nm_rows2_par(values, positions, n, m, X, out):  # pragma: no cover - numba
+    groups = values.shape[1] // n if n > 0 else 0
+    ncol = X.shape[1]
+    for i in prange(values.shape[0]):
+        for g in range(groups):
+            base = g * m
+            for t in range(n):
+                q = g * n + t
+                v = values[i, q]
+                j = base + positions[i, q]
+                for c in range(ncol):
+                    out[i, c] += v * X[j, c]
 
-    Column groups are split into ``nchunks`` runs; groups own disjoint output
-    ranges, so the runs go in parallel without buffers.
-    """
-    rows = values.shape[0]
+
+@njit(cache=True)
+def _nm_sddmm_rows(positions, n, m, X, Yt, out, lo, hi):  # pragma: no cover
+    groups = positions.shape[1] // n if n > 0 else 0
+    rk = X.shape[1]
+    for i in range(lo, hi):
+        for g in range(groups):
+            base = g * m
+            for s in range(n):
+                q = g * n + s
+                j = base + positions[i, q]
+                acc = out[i, q]
+                for t in range(rk):
+                    acc += X[i, t] * Yt[j, t]
+                out[i, q] = acc
+
+
+@njit(cache=True, parallel=True)
+def _nm_sddmm_par(positions, n, m, X, Yt, out):  # pragma: no cover - numba
+    groups = positions.shape[1] // n if n > 0 else 0
+    rk = X.shape[1]
+    for i in prange(positions.shape[0]):
+        for g in range(groups):
+            base = g * m
+            for s in range(n):
+                q = g * n + s
+                j = base + positions[i, q]
+                acc = out[i, q]
+                for t in range(rk):
+                    acc += X[i, t] * Yt[j, t]
+                out[i, q] = acc
+
+
+@njit(cache=True)
+def _nm_tgroups(values, positions, n, m, y, out, g0, g1):  # pragma: no cover
+    for i in range(values.shape[0]):
+        yi = y[i]
+        for g in range(g0, g1):
+            base = g * m
+            for s in range(n):
+                q = g * n + s
+                out[base + positions[i, q]] += values[i, q] * yi
+
+
+@njit(cache=True, parallel=True)
+def _nm_tgroups_par(values, positions, n, m, y, out, nchunks):  # pragma: no cover
     groups = values.shape[1] // n if n > 0 else 0
     for t in prange(nchunks):
         g0 = t * groups // nchunks
         g1 = (t + 1) * groups // nchunks
-        for i in range(rows):
+        for i in range(values.shape[0]):
             yi = y[i]
             for g in range(g0, g1):
                 base = g * m
@@ -461,16 +699,28 @@ def nm_tmatvec(values, positions, n, m, y, out, nchunks):  # pragma: no cover
                     out[base + positions[i, q]] += values[i, q] * yi
 
 
+@njit(cache=True)
+def _nm_tgroups2(values, positions, n, m, Y, out, g0, g1):  # pragma: no cover
+    ncol = Y.shape[1]
+    for i in range(values.shape[0]):
+        for g in range(g0, g1):
+            base = g * m
+            for s in range(n):
+                q = g * n + s
+                v = values[i, q]
+                j = base + positions[i, q]
+                for c in range(ncol):
+                    out[j, c] += v * Y[i, c]
+
+
 @njit(cache=True, parallel=True)
-def nm_tmatmat(values, positions, n, m, Y, out, nchunks):  # pragma: no cover
-    """``out += A.T @ Y`` (no conjugation) for N:M ``A``; see nm_tmatvec."""
-    rows = values.shape[0]
+def _nm_tgroups2_par(values, positions, n, m, Y, out, nchunks):  # pragma: no cover
     groups = values.shape[1] // n if n > 0 else 0
     ncol = Y.shape[1]
     for t in prange(nchunks):
         g0 = t * groups // nchunks
         g1 = (t + 1) * groups // nchunks
-        for i in range(rows):
+        for i in range(values.shape[0]):
             for g in range(g0, g1):
                 base = g * m
                 for s in range(n):
@@ -481,19 +731,54 @@ def nm_tmatmat(values, positions, n, m, Y, out, nchunks):  # pragma: no cover
                         out[j, c] += v * Y[i, c]
 
 
-@njit(cache=True, parallel=True)
-def nm_sddmm(positions, n, m, X, Yt, out):  # pragma: no cover - numba
+def nm_matvec(values, positions, n, m, x, out, parallel=None):
+    """``out += A @ x`` for N:M ``A``; rows in parallel from
+    :data:`PARALLEL_MIN_WORK` kept values on (or as ``parallel`` says)."""
+    if _par(parallel, values.size):
+        _nm_rows_par(values, positions, n, m, x, out)
+    else:
+        _nm_rows(values, positions, n, m, x, out, 0, values.shape[0])
+    return out
+
+
+def nm_matmat(values, positions, n, m, X, out, parallel=None):
+    """``out += A @ X`` for N:M ``A`` and C-contiguous ``X`` (cols, k)."""
+    if _par(parallel, values.size * X.shape[1]):
+        _nm_rows2_par(values, positions, n, m, X, out)
+    else:
+        _nm_rows2(values, positions, n, m, X, out, 0, values.shape[0])
+    return out
+
+
+def nm_tmatvec(values, positions, n, m, y, out, nchunks, parallel=None):
+    """``out += A.T @ y`` (no conjugation) for N:M ``A``.
+
+    Column groups are split into ``nchunks`` runs; groups own disjoint output
+    ranges, so the runs go in parallel without buffers. ``parallel`` (default:
+    ``nchunks > 1``) runs the parallel kernel, else the serial one.
+    """
+    if nchunks > 1 if parallel is None else parallel:
+        _nm_tgroups_par(values, positions, n, m, y, out, nchunks)
+    else:
+        groups = values.shape[1] // n if n > 0 else 0
+        _nm_tgroups(values, positions, n, m, y, out, 0, groups)
+    return out
+
+
+def nm_tmatmat(values, positions, n, m, Y, out, nchunks, parallel=None):
+    """``out += A.T @ Y`` (no conjugation) for N:M ``A``; see nm_tmatvec."""
+    if nchunks > 1 if parallel is None else parallel:
+        _nm_tgroups2_par(values, positions, n, m, Y, out, nchunks)
+    else:
+        groups = values.shape[1] // n if n > 0 else 0
+        _nm_tgroups2(values, positions, n, m, Y, out, 0, groups)
+    return out
+
+
+def nm_sddmm(positions, n, m, X, Yt, out, parallel=None):
     """``out[i, q] += X[i] @ Yt[column of (i, q)]`` for N:M patterns."""
-    rows = positions.shape[0]
-    groups = positions.shape[1] // n if n > 0 else 0
-    rk = X.shape[1]
-    for i in prange(rows):
-        for g in range(groups):
-            base = g * m
-            for s in range(n):
-                q = g * n + s
-                j = base + positions[i, q]
-                acc = out[i, q]
-                for t in range(rk):
-                    acc += X[i, t] * Yt[j, t]
-                out[i, q] = acc
+    if _par(parallel, positions.size * X.shape[1]):
+        _nm_sddmm_par(positions, n, m, X, Yt, out)
+    else:
+        _nm_sddmm_rows(positions, n, m, X, Yt, out, 0, positions.shape[0])
+    return out

@@ -47,11 +47,9 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from numba import types as nbtypes
-from numba.typed import Dict
 
 from ._llvm import popcount
-from .wht import _driver_sizes, _fwht_rows_serial
+from .wht import fwht_rows_inplace
 
 __all__ = [
     "ZERO_TON",
@@ -91,7 +89,6 @@ def _hash(mcols, c, k):
     return j
 
 
-@njit(cache=True)
 def gf2_dual_basis(cols):
     """Columns of ``(G^T)^{-1}`` for the GF(2) matrix ``G`` with integer column
     masks ``cols`` (``n <= 62``); returns ``(ok, dual)``, ``ok`` False when
@@ -100,10 +97,27 @@ def gf2_dual_basis(cols):
     Gauss-Jordan elimination on the rows of ``G^T`` (= ``cols``) augmented
     with the identity: at the end row ``t`` reads ``e_t^T = a_t^T G^T``, so
     the ``a_t`` are the rows of ``(G^T)^{-1}``, transposed into columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.kernels.cpu.sparse_wht import gf2_dual_basis
+    >>> ok, dual = gf2_dual_basis(np.array([1, 3], dtype=np.int64))
+    >>> bool(ok), dual.tolist()
+    (True, [3, 2])
     """
     n = cols.size
-    rows = cols.copy()
+    dual = np.zeros(n, dtype=np.int64)
     aug = np.empty(n, dtype=np.int64)
+    ok = _dual_basis(cols, cols.copy(), aug, dual)
+    return ok, (dual if ok else aug)
+
+
+@njit(cache=True)
+def _dual_basis(cols, rows, aug, dual):
+    """:func:`gf2_dual_basis` into ``dual`` (zeros on entry); ``rows`` (a copy
+    of ``cols``) and ``aug`` are workspace. Returns ``ok``."""
+    n = cols.size
     for t in range(n):
         aug[t] = 1 << t
     for bit in range(n):
@@ -113,21 +127,19 @@ def gf2_dual_basis(cols):
                 piv = i
                 break
         if piv < 0:
-            return False, aug
+            return False
         rows[bit], rows[piv] = rows[piv], rows[bit]
         aug[bit], aug[piv] = aug[piv], aug[bit]
         for i in range(n):
             if i != bit and (rows[i] >> bit) & 1:
                 rows[i] ^= rows[bit]
                 aug[i] ^= aug[bit]
-    dual = np.zeros(n, dtype=np.int64)
     for r in range(n):
         for t in range(n):
             dual[t] |= ((aug[r] >> t) & 1) << r
-    return True, dual
+    return True
 
 
-@njit(cache=True)
 def random_gl2(seed, n, n_stages):
     """``n_stages`` independent uniformly random invertible ``n x n`` GF(2)
     matrices (column masks, ``n <= 62``) and their dual bases: two int64
@@ -138,13 +150,22 @@ def random_gl2(seed, n, n_stages):
     keyed by leading bit): that is the uniform law on GL(n, 2), at about
     ``n + 2`` draws per matrix. Numba's generator, seeded by ``seed``.
     """
-    np.random.seed(seed)  # noqa: NPY002 (Numba's generator, seeded per call)
     G = np.empty((n_stages, n), dtype=np.int64)
-    K = np.empty((n_stages, n), dtype=np.int64)
-    echelon = np.zeros(n, dtype=np.int64)  # echelon[p]: vector with top bit p
+    K = np.zeros((n_stages, n), dtype=np.int64)
+    ws = np.empty((3, n), dtype=np.int64)  # echelon basis, two for the dual
+    _random_gl2(seed, G, K, ws)
+    return G, K
+
+
+@njit(cache=True)
+def _random_gl2(seed, G, K, ws):
+    np.random.seed(seed)  # noqa: NPY002 (Numba's generator, seeded per call)
+    n_stages, n = G.shape
+    echelon = ws[0]  # echelon[p]: vector with top bit p
     hi = np.int64(1) << n
     for c in range(n_stages):
-        echelon[:] = 0
+        for p in range(n):
+            echelon[p] = 0
         t = 0
         while t < n:
             v = np.random.randint(0, hi)  # noqa: NPY002
@@ -159,9 +180,10 @@ def random_gl2(seed, n, n_stages):
                 continue  # in the span of the previous columns: redraw
             G[c, t] = v
             t += 1
-        _, dual = gf2_dual_basis(G[c])
-        K[c] = dual
-    return G, K
+        rows = ws[1]
+        for p in range(n):
+            rows[p] = G[c, p]
+        _dual_basis(G[c], rows, ws[2], K[c])
 
 
 @njit(cache=True)
@@ -174,7 +196,6 @@ def _coset(kmap, c, b, r):
     return t
 
 
-@njit(cache=True)
 def sample_plan(G, kmap, b, n_chains, noiseless, seed):
     """Delays and sample indices of the front end.
 
@@ -191,13 +212,26 @@ def sample_plan(G, kmap, b, n_chains, noiseless, seed):
     ``n_chains`` such chains, fewer are returned (``q < n_chains``, at least
     one); ``kmap`` holds the dual bases (``(G_c^T)^{-1}``).
     """
-    np.random.seed(seed)  # noqa: NPY002 (Numba's generator, seeded per call)
     C, n = G.shape
     D = n - b + 1
     B = 1 << b
-    hi = np.int64(1) << n
     offsets = np.zeros((C, n_chains), dtype=np.int64)
-    cosets = np.zeros(n_chains, dtype=np.int64)
+    n_eff = _draw_offsets(G, kmap, b, n_chains, bool(noiseless), seed, offsets,
+                          np.zeros(n_chains, dtype=np.int64))  # fmt: skip
+    P = n_eff * D
+    dmasks = np.empty((C, P), dtype=np.int64)
+    idx = np.empty((C, P, B), dtype=np.int64)
+    _fill_plan(G, b, n_eff, offsets, dmasks, np.empty(B, dtype=np.int64), idx)
+    return dmasks, idx
+
+
+@njit(cache=True)
+def _draw_offsets(G, kmap, b, n_chains, noiseless, seed, offsets, cosets):
+    """The random chain offsets of :func:`sample_plan` (rows of ``offsets``,
+    zeros on entry); returns the number of chains kept."""
+    np.random.seed(seed)  # noqa: NPY002 (Numba's generator, seeded per call)
+    C, n = G.shape
+    hi = np.int64(1) << n
     n_eff = n_chains
     if not noiseless:
         for c in range(C):
@@ -217,10 +251,16 @@ def sample_plan(G, kmap, b, n_chains, noiseless, seed):
                     cosets[got] = t
                     got += 1
             n_eff = max(1, min(n_eff, got))
-    P = n_eff * D
-    dmasks = np.empty((C, P), dtype=np.int64)
-    base = np.empty(B, dtype=np.int64)
-    idx = np.empty((C, P, B), dtype=np.int64)
+    return n_eff
+
+
+@njit(cache=True)
+def _fill_plan(G, b, n_eff, offsets, dmasks, base, idx):
+    """Delays and sample indices of :func:`sample_plan` for ``n_eff`` chains."""
+    C, n = G.shape
+    D = n - b + 1
+    B = base.size
+    P = dmasks.shape[1]
     for c in range(C):
         for q in range(n_eff):
             r = offsets[c, q]
@@ -236,7 +276,6 @@ def sample_plan(G, kmap, b, n_chains, noiseless, seed):
             d = dmasks[c, p]
             for ell in range(B):
                 idx[c, p, ell] = base[ell] ^ d
-    return dmasks, idx
 
 
 def bin_observations(vals, P, scale, work):
@@ -244,40 +283,29 @@ def bin_observations(vals, P, scale, work):
 
     ``vals`` ``(C, >= P, B)`` holds the samples of each stage and delay (any
     numeric type); ``U`` ``(C, B, P)`` is float64 or complex128 (``work``).
-    The small transforms run through the dense FWHT kernel.
+    The small transforms run through the dense FWHT kernel, the very
+    specialisation :func:`sparsela.fwht` uses (nothing more to compile).
     """
     C, _, B = vals.shape
+    # a copy (never a view of vals: the transform runs in place)
+    V = np.array(vals[:, :P, :], dtype=work, order="C").reshape(C * P, B)
+    if V.size:
+        # the kernel sees float64 rows (complex: interleaved pairs)
+        q = 2 if V.dtype.kind == "c" else 1
+        fwht_rows_inplace(V.view(np.float64), q, float(scale))
     U = np.empty((C, B, P), dtype=work)
-    # the kernel sees float64 (complex: interleaved pairs)
-    q = 2 if U.dtype.kind == "c" else 1
-    _bin_observations(vals, U, q, float(scale), *_driver_sizes(8))
+    U[...] = V.reshape(C, P, B).transpose(0, 2, 1)
     return U
 
 
-@njit(cache=True)
-def _bin_observations(vals, U, q, scale, block_elems, tile_w, max_group):
-    C, B, P = U.shape
-    V = np.empty((C * P, B), dtype=U.dtype)
-    for c in range(C):
-        for p in range(P):
-            for ell in range(B):
-                V[c * P + p, ell] = vals[c, p, ell]
-    W = V.reshape(C * P * B).view(np.float64).reshape(C * P, B * q)
-    n_bits = 0
-    while (1 << n_bits) < B:
-        n_bits += 1
-    _fwht_rows_serial(W, W, q, n_bits, scale, block_elems, tile_w, max_group, False)
-    for c in range(C):
-        for p in range(P):
-            for ell in range(B):
-                U[c, ell, p] = V[c * P + p, ell]
-
-
-@njit(cache=True)
 def bin_energies(U):
     """``||U[c, j, :]||^2`` for every bin: ``(C, B)``."""
+    return _bin_energies(U, np.empty(U.shape[:2]))
+
+
+@njit(cache=True)
+def _bin_energies(U, E):
     C, B, P = U.shape
-    E = np.zeros((C, B))
     for c in range(C):
         for j in range(B):
             e = 0.0
@@ -340,8 +368,10 @@ def _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin, sig):
             u1 = U[c, j, p0 + 1 + i]
             acc += u0.real * u1.real + u0.imag * u1.imag
         v |= np.int64(acc < 0.0) << (b + i)
-    # branch-free: the bits of v are random, branches on them mispredict
-    k = 0
+    # branch-free: the bits of v are random, branches on them mispredict.
+    # np.int64: a literal 0 would type the call below twice (Literal[int](0)
+    # before the loop's type is known, then int64), compiling _signature twice
+    k = np.int64(0)
     for t in range(n):
         k ^= kmap[c, t] & -((v >> t) & 1)
     _signature(dmasks, c, k, n_chains, D, sig)
@@ -360,14 +390,22 @@ def _classify(U, c, j, kmap, dmasks, n_chains, b, tau0, tau1, emin, sig):
     return SINGLE_TON, k, a
 
 
-@njit(cache=True)
 def classify_bins(U, kmap, dmasks, n_chains, b, tau0, tau1, emin):
     """Classify every bin: returns ``types, ks, amplitudes`` of shape ``(C, B)``."""
     C, B, P = U.shape
-    sig = np.empty(P)
     types = np.empty((C, B), dtype=np.int64)
     ks = np.empty((C, B), dtype=np.int64)
     amps = np.empty((C, B), dtype=U.dtype)
+    args = (U, kmap, dmasks, n_chains, b, float(tau0), float(tau1), float(emin))
+    _classify_bins(*args, np.empty(P), types, ks, amps)
+    return types, ks, amps
+
+
+@njit(cache=True)
+def _classify_bins(
+    U, kmap, dmasks, n_chains, b, tau0, tau1, emin, sig, types, ks, amps
+):
+    C, B, _ = U.shape
     for c in range(C):
         for j in range(B):
             t, k, a = _classify(
@@ -376,19 +414,21 @@ def classify_bins(U, kmap, dmasks, n_chains, b, tau0, tau1, emin):
             types[c, j] = t
             ks[c, j] = k
             amps[c, j] = a
-    return types, ks, amps
 
 
-@njit(cache=True)
 def bin_residuals(U, kmap, dmasks, n_chains, b):
     """``||U - a s_k||^2`` of every bin after the detector's best single-ton
     fit (``k`` from the chain detector, ``a`` by least squares), summed
     directly (no cancellation): noise only for zero- and single-tons."""
     C, B, P = U.shape
+    return _bin_residuals(U, kmap, dmasks, n_chains, b, np.empty(P), np.empty((C, B)))
+
+
+@njit(cache=True)
+def _bin_residuals(U, kmap, dmasks, n_chains, b, sig, out):
+    C, B, P = U.shape
     n = kmap.shape[1]
     D = n - b + 1
-    sig = np.empty(P)
-    out = np.empty((C, B))
     for c in range(C):
         for j in range(B):
             _, k, a = _classify(
@@ -412,7 +452,7 @@ def _projection(U, c, j, sig):
     return a / P
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _subtract(U, mcols, dmasks, n_chains, D, k, a, changed, sig):
     C, _, P = U.shape
     for c in range(C):
@@ -423,7 +463,7 @@ def _subtract(U, mcols, dmasks, n_chains, D, k, a, changed, sig):
         changed[c, j] = True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _verified(U, mcols, dmasks, n_chains, D, c0, k, a, sig):
     """Peeling ``a`` at ``k`` lowers the energy of its bin in at least half of
     the other stages (rounded up).
@@ -448,7 +488,7 @@ def _verified(U, mcols, dmasks, n_chains, D, c0, k, a, sig):
     return n_ok >= need
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _refresh(U, kmap, dmasks, n_chains, b, tau0, tau1, emin, changed, state, sig):
     """Re-classify the changed bins; return the number of non-zero-tons."""
     C, B, _ = U.shape
@@ -467,6 +507,27 @@ def _refresh(U, kmap, dmasks, n_chains, b, tau0, tau1, emin, changed, state, sig
 
 
 @njit(cache=True)
+def _slot(table, ks, k):
+    """Slot of ``k`` in the open-addressing hash ``table`` (positions into
+    ``ks``, -1 for empty; size a power of two, never full): the slot holding
+    ``k``, or the empty one where it goes. A typed Dict would do, at about
+    2 s more compile time on first use."""
+    mask = table.size - 1
+    i = ((k * 0x2545F4914F6CDD1D) >> 29) & mask  # multiplicative hash
+    while table[i] >= 0 and ks[table[i]] != k:
+        i = (i + 1) & mask  # linear probing
+    return i
+
+
+@njit(cache=True, inline="always")
+def _grown(table, ks, n_found):
+    """A table of twice the size holding the first ``n_found`` entries of ``ks``."""
+    new = np.full(2 * table.size, -1, dtype=np.int64)
+    for i in range(n_found):
+        new[_slot(new, ks, ks[i])] = i
+    return new
+
+
 def peel(
     U, kmap, mcols, dmasks, n_chains, b, tau0, tau1, emin, verify, max_iter, n_refine
 ):
@@ -491,17 +552,37 @@ def peel(
     stalled : bool, True if the round limit was hit while still peeling
     """
     C, B, P = U.shape
-    D = kmap.shape[1] - b + 1
-    sig = np.empty(P)
-    sig2 = np.empty(P)
-    changed = np.ones((C, B), dtype=np.bool_)
-    state = np.zeros((C, B), dtype=np.int8)
-    index = Dict.empty(key_type=nbtypes.int64, value_type=nbtypes.int64)
     cap = 16
-    ks = np.empty(cap, dtype=np.int64)
-    amps = np.empty(cap, dtype=U.dtype)
+    # the work arrays are allocated here, not in the kernel: less to compile
+    ks, amps, n_found, n_rounds, peeled, n_left, stalled = _peel(
+        U, kmap, mcols, dmasks, n_chains, b, float(tau0), float(tau1),
+        float(emin), bool(verify), max_iter, n_refine, np.empty(P), np.empty(P),
+        np.ones((C, B), dtype=np.bool_), np.zeros((C, B), dtype=np.int8),
+        np.zeros(max(max_iter, 1), dtype=np.int64), np.empty((C, P)),
+        np.empty(C, dtype=np.int64), np.empty(cap, dtype=np.int64),
+        np.empty(cap, dtype=U.dtype), np.full(2 * cap, -1, dtype=np.int64),
+    )  # fmt: skip
+    return (
+        ks[:n_found].copy(),
+        amps[:n_found].copy(),
+        n_rounds,
+        peeled[:n_rounds].copy(),
+        n_left,
+        stalled,
+    )
+
+
+@njit(cache=True)
+def _peel(
+    U, kmap, mcols, dmasks, n_chains, b, tau0, tau1, emin, verify, max_iter,
+    n_refine, sig, sig2, changed, state, peeled, sigs, bins, ks, amps, table,
+):  # fmt: skip
+    """:func:`peel` on work arrays allocated by the caller; ``ks``, ``amps``
+    and ``table`` (index of each decoded ``k``) grow by doubling."""
+    C, B, P = U.shape
+    D = kmap.shape[1] - b + 1
+    cap = ks.size
     n_found = 0
-    peeled = np.zeros(max(max_iter, 1), dtype=np.int64)
     n_rounds = 0
     progress = True
     while progress and n_rounds < max_iter:
@@ -523,18 +604,22 @@ def peel(
                 ):
                     changed[c, j] = True
                     continue
-                if k in index:
-                    amps[index[k]] += a
+                slot = _slot(table, ks, k)
+                if table[slot] >= 0:
+                    amps[table[slot]] += a
                 else:
                     if n_found == cap:
                         cap *= 2
                         ks2 = np.empty(cap, dtype=np.int64)
                         amps2 = np.empty(cap, dtype=U.dtype)
-                        ks2[:n_found] = ks[:n_found]
-                        amps2[:n_found] = amps[:n_found]
+                        for i in range(n_found):
+                            ks2[i] = ks[i]
+                            amps2[i] = amps[i]
                         ks = ks2
                         amps = amps2
-                    index[k] = n_found
+                        table = _grown(table, ks, n_found)
+                        slot = _slot(table, ks, k)
+                    table[slot] = n_found
                     ks[n_found] = k
                     amps[n_found] = a
                     n_found += 1
@@ -551,8 +636,6 @@ def peel(
     if n_left == 0 and n_refine > 0:
         # least-squares re-fit only once everything is explained: with
         # unresolved multi-tons left it would leak them into the amplitudes
-        sigs = np.empty((C, P))
-        bins = np.empty(C, dtype=np.int64)
         for _ in range(n_refine):
             for i in range(n_found):
                 k = ks[i]
@@ -570,11 +653,4 @@ def peel(
         n_left = _refresh(
             U, kmap, dmasks, n_chains, b, tau0, tau1, emin, changed, state, sig
         )
-    return (
-        ks[:n_found].copy(),
-        amps[:n_found].copy(),
-        n_rounds,
-        peeled[:n_rounds].copy(),
-        n_left,
-        stalled,
-    )
+    return ks, amps, n_found, n_rounds, peeled, n_left, stalled

@@ -11,8 +11,9 @@ Public entry points for the rest of the package:
   ``s`` of the ordered transform is row ``perm[s]`` of the natural one.
 * :func:`can_overwrite` ``(x)``: whether ``overwrite=True`` transforms ``x`` in
   its own memory.
-* :func:`fwht_rows_inplace`: the raw Numba driver on a C-contiguous 2-D float
-  array, usable from other kernels.
+* :func:`fwht_rows_inplace`: the transform of the rows of a C-contiguous
+  2-D float array in place, for other kernel modules (the sparse WHT bins
+  run through it, so that they compile nothing of their own).
 
 Callers guarantee: the length along ``axis`` is a power of two, the dtype is
 float32/float64/complex64/complex128 (anything else is cast to float64),
@@ -41,10 +42,23 @@ Inside blocks and tiles three stages are fused per sweep (radix-8 in
 registers; the loop over columns is SIMD-vectorised by LLVM), so a length
 ``2**24`` float64 vector costs 3 passes over main memory instead of 24.
 The normalisation ``1/sqrt(N)`` is applied in the last pass.
+
+Compilation
+-----------
+A transform compiles only what it runs, once per float precision (complex
+data is transformed as its float view): the block pass for the layout at
+hand (real rows, ``(re, im)`` pairs or other column counts; the others are
+pruned at compile time), the tile pass only when some stage does not fit a
+block, and the parallel driver :func:`_fwht_par` only from
+:data:`PARALLEL_MIN_SIZE` elements on. The plan of the passes is computed in
+Python and the passes are called from there (a few microseconds).
 """
 
 from __future__ import annotations
 
+import functools
+
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -207,11 +221,11 @@ def _sweep3(src, b, s, pf, pf_start, do_pf):
     """Stages of span ``s, 2s, 4s`` on a contiguous view ``b`` whose length is a
     multiple of ``8 s`` (radix-8 on ``b[i], b[i + s], ..., b[i + 7 s]``),
     reading from ``src``: ``b`` itself, or the input when out of place (the
-    copy is fused into the first sweep). Called with a literal ``s``
-    (inlined), so LLVM sees the strides. With ``do_pf``, each
-    group of ``8 s`` values also prefetches its counterpart ``pf[pf_start + i]``
-    in the next block, so that block streams in from main memory while this
-    one is being transformed in cache."""
+    copy is fused into the first sweep). Called with a literal ``s``: one
+    compiled variant per stride, in which LLVM sees the strides. With
+    ``do_pf``, each group of ``8 s`` values also prefetches its counterpart
+    ``pf[pf_start + i]`` in the next block, so that block streams in from main
+    memory while this one is being transformed in cache."""
     for g in range(b.size // (8 * s)):
         for c in range(s):
             i = 8 * s * g + c
@@ -228,33 +242,6 @@ def _sweep3(src, b, s, pf, pf_start, do_pf):
 
 
 @njit(cache=True)
-def _low3_unit(src, b, pf, pf_start, do_pf):
-    """Stages of span 1, 2, 4 on a contiguous view (length a multiple of 8),
-    reading from ``src`` (``b`` itself when in place)."""
-    _sweep3(src, b, 1, pf, pf_start, do_pf)
-
-
-@njit(cache=True)
-def _low3_pair(src, b, pf, pf_start, do_pf):
-    """Stages of span 2, 4, 8 on a contiguous view (interleaved complex data),
-    reading from ``src`` (``b`` itself when in place)."""
-    _sweep3(src, b, 2, pf, pf_start, do_pf)
-
-
-@njit(cache=True)
-def _mid3_unit(b):
-    """Stages of span 8, 16, 32 on contiguous groups of 64 (real data)."""
-    _sweep3(b, b, 8, b, 0, False)
-
-
-@njit(cache=True)
-def _mid3_pair(b):
-    """Stages of span 16, 32, 64 on contiguous groups of 128 (interleaved
-    complex data)."""
-    _sweep3(b, b, 16, b, 0, False)
-
-
-@njit(cache=True)
 def _stage_rounds(a, base0, stride, n_stages, width):
     """All ``n_stages`` butterfly stages across the ``2**n_stages`` rows
     ``a[base0 + k*stride : ... + width]`` (spans ``stride, 2*stride, ...``),
@@ -265,96 +252,23 @@ def _stage_rounds(a, base0, stride, n_stages, width):
         left = min(3, n_stages - k)
         span = stride << k
         n_hi = 1 << (n_stages - k - left)
-        n_lo = 1 << k
-        if contiguous:
-            # the n_lo row groups of a sweep are adjacent: one wide call each
-            for mhi in range(n_hi):
-                base = base0 + ((mhi << (k + left)) * stride)
+        # contiguous rows: the 2**k row groups of a sweep are adjacent, so
+        # one call of width ``span`` covers them all
+        n_lo = 1 if contiguous else 1 << k
+        w = span if contiguous else width
+        for mhi in range(n_hi):
+            for mlo in range(n_lo):
+                base = base0 + ((mhi << (k + left)) + mlo) * stride
                 if left == 3:
-                    _radix8(a, base, span, span)
+                    _radix8(a, base, span, w)
                 elif left == 2:
-                    _radix4(a, base, span, span)
+                    _radix4(a, base, span, w)
                 else:
-                    _radix2(a, base, span, span)
-        else:
-            for mhi in range(n_hi):
-                for mlo in range(n_lo):
-                    base = base0 + ((mhi << (k + left)) + mlo) * stride
-                    if left == 3:
-                        _radix8(a, base, span, width)
-                    elif left == 2:
-                        _radix4(a, base, span, width)
-                    else:
-                        _radix2(a, base, span, width)
+                    _radix2(a, base, span, w)
         k += left
 
 
-@njit(cache=True)
-def _block_item(src, dst, t, nb, bs, q, m, copy_in, scale, do_scale):
-    """Block pass work item ``t``: the low ``m`` stages of one contiguous block."""
-    p = t // nb
-    start = (t - p * nb) * bs
-    d = dst[p, start : start + bs]
-    s = src[p, start : start + bs] if copy_in else d
-    # the next work item (the same thread's next block under prange's static
-    # chunks) starts at flat offset (t + 1) * bs, as every row holds nb blocks
-    flat = src.reshape(src.size)
-    pf_start = (t + 1) * bs
-    do_pf = pf_start + bs <= flat.size
-    done = 0
-    width = q
-    if q == 1 and m >= 3:
-        _low3_unit(s, d, flat, pf_start, do_pf)
-        done = 3
-        width = 8
-        if m >= 6:
-            _mid3_unit(d)
-            done = 6
-            width = 64
-    elif q == 2 and m >= 3:
-        _low3_pair(s, d, flat, pf_start, do_pf)
-        done = 3
-        width = 16
-        if m >= 6:
-            _mid3_pair(d)
-            done = 6
-            width = 128
-    elif copy_in:
-        for i in range(bs):
-            d[i] = s[i]
-    _stage_rounds(d, 0, width, m - done, width)
-    if do_scale:
-        for i in range(bs):
-            d[i] *= scale
-
-
-@njit(cache=True)
-def _tile_item(src, dst, t, nsb, ncol, span, r, tile_w, copy_in, scale, do_scale):
-    """Tile pass work item ``t``: ``r`` stages on ``2**r`` rows ``span`` apart."""
-    per_row = nsb * ncol
-    p = t // per_row
-    rest = t - p * per_row
-    sbi = rest // ncol
-    o = (rest - sbi * ncol) * tile_w
-    w = min(tile_w, span - o)
-    base0 = sbi * (span << r) + o
-    d = dst[p]
-    if copy_in:
-        s = src[p]
-        for k in range(1 << r):
-            off = base0 + k * span
-            for c in range(w):
-                d[off + c] = s[off + c]
-    _stage_rounds(d, base0, span, r, w)
-    if do_scale:
-        for k in range(1 << r):
-            off = base0 + k * span
-            for c in range(w):
-                d[off + c] *= scale
-
-
-@njit(cache=True)
-def _plan(n_bits, q, block_elems, max_group=6):
+def _plan(n_bits, q, block_elems, max_group=TILE_STAGES):
     """Number of stages of the block pass and the sizes of the tile passes
     (at most ``max_group`` stages each, as even as possible)."""
     m = 0
@@ -368,62 +282,109 @@ def _plan(n_bits, q, block_elems, max_group=6):
     return m, groups
 
 
+# Each pass is one serial loop over a range of work items. ``_run`` walks the
+# passes in Python, so that a small transform compiles only the passes it runs
+# (no tile pass when every stage fits a block); a large one runs them all in
+# ``_fwht_par``, compiled only when first needed. The loop over items lives in
+# the pass function itself: Numba re-optimises every function it links into
+# another, so each level of calls costs compile time.
 @njit(cache=True)
-def _fwht_rows_serial(
-    src, dst, q, n_bits, scale, block_elems, tile_w, max_group, copy_in
-):
-    P, L = dst.shape
-    m, groups = _plan(n_bits, q, block_elems, max_group)
-    n_groups = groups.size
-    do_scale = scale != 1.0
-    if m > 0 or n_groups == 0:
-        bs = q << m
-        nb = L // bs
-        last = n_groups == 0
-        for t in range(P * nb):
-            _block_item(src, dst, t, nb, bs, q, m, copy_in, scale, do_scale and last)
-        copy_in = False
-    span = q << m
-    for g in range(n_groups):
-        r = groups[g]
-        nsb = L // (span << r)
-        ncol = (span + tile_w - 1) // tile_w
-        last = g == n_groups - 1
-        for t in range(P * nsb * ncol):
-            _tile_item(
-                src, dst, t, nsb, ncol, span, r, tile_w, copy_in, scale,
-                do_scale and last,
-            )  # fmt: skip
-        copy_in = False
-        span = span << r
+def _blocks(src, dst, bs, q, unit, pair, m, copy_in, scale, do_scale, t0, t1):
+    """Block pass items ``t0:t1``: item ``t`` applies the low ``m`` stages to
+    the contiguous block ``dst[t * bs : (t + 1) * bs]`` of the flat rows
+    (every row holds a whole number of blocks).
+
+    ``unit`` (real rows, ``q == 1``) and ``pair`` (interleaved complex rows,
+    ``q == 2``) are True or None, at most one of them True: Numba prunes the
+    branch of a None argument at compile time, so that a call compiles only
+    the fused radix-8 sweeps (stride variants) that its data needs."""
+    for t in range(t0, t1):
+        start = t * bs
+        d = dst[start : start + bs]
+        s = src[start : start + bs] if copy_in else d
+        # the next item (this thread's next block: threads get contiguous
+        # ranges of items) starts at flat offset (t + 1) * bs
+        pf_start = start + bs
+        do_pf = pf_start + bs <= src.size
+        done = 0
+        width = q
+        if unit is not None:
+            if m >= 3:  # spans 1, 2, 4 (the copy in fused), then 8, 16, 32
+                _sweep3(s, d, 1, src, pf_start, do_pf)
+                done = 3
+                width = 8
+                if m >= 6:
+                    _sweep3(d, d, 8, d, 0, False)
+                    done = 6
+                    width = 64
+        if pair is not None:
+            if m >= 3:  # the same on (re, im) pairs: spans 2, 4, 8, 16, 32, 64
+                _sweep3(s, d, 2, src, pf_start, do_pf)
+                done = 3
+                width = 16
+                if m >= 6:
+                    _sweep3(d, d, 16, d, 0, False)
+                    done = 6
+                    width = 128
+        if copy_in and done == 0:
+            for i in range(bs):
+                d[i] = s[i]
+        # np.int64: a literal 0 would compile a second specialisation
+        _stage_rounds(d, np.int64(0), width, m - done, width)
+        if do_scale:
+            for i in range(bs):
+                d[i] *= scale
+
+
+@njit(cache=True)
+def _tiles(src, dst, L, nsb, ncol, span, r, tile_w, copy_in, scale, do_scale, t0, t1):
+    """Tile pass items ``t0:t1``: item ``t`` applies ``r`` stages to ``2**r``
+    rows ``span`` apart and ``tile_w`` wide, in the flat rows of length ``L``."""
+    per_row = nsb * ncol
+    for t in range(t0, t1):
+        p = t // per_row
+        rest = t - p * per_row
+        sbi = rest // ncol
+        o = (rest - sbi * ncol) * tile_w
+        w = min(tile_w, span - o)
+        base0 = p * L + sbi * (span << r) + o
+        if copy_in:
+            for k in range(1 << r):
+                off = base0 + k * span
+                for c in range(w):
+                    dst[off + c] = src[off + c]
+        _stage_rounds(dst, base0, span, r, w)
+        if do_scale:
+            for k in range(1 << r):
+                off = base0 + k * span
+                for c in range(w):
+                    dst[off + c] *= scale
 
 
 @njit(cache=True, parallel=True)
-def _fwht_rows_parallel(
-    src, dst, q, n_bits, scale, block_elems, tile_w, max_group, copy_in
-):
-    P, L = dst.shape
-    m, groups = _plan(n_bits, q, block_elems, max_group)
-    n_groups = groups.size
-    do_scale = scale != 1.0
-    if m > 0 or n_groups == 0:
+def _fwht_par(src, dst, L, q, unit, pair, m, groups, tile_w, copy_in, scale,
+              do_scale, parts):  # fmt: skip
+    """Every pass of :func:`_run` with its items in ``parts`` contiguous ranges
+    in parallel (one per thread, as the prefetch of the next block assumes);
+    compiled only when a transform first needs it."""
+    if m > 0 or groups.size == 0:
         bs = q << m
-        nb = L // bs
-        last = n_groups == 0
-        for t in prange(P * nb):
-            _block_item(src, dst, t, nb, bs, q, m, copy_in, scale, do_scale and last)
+        n = dst.size // bs
+        last = do_scale and groups.size == 0
+        for p in prange(parts):
+            _blocks(src, dst, bs, q, unit, pair, m, copy_in, scale, last,
+                    p * n // parts, (p + 1) * n // parts)  # fmt: skip
         copy_in = False
     span = q << m
-    for g in range(n_groups):
+    for g in range(groups.size):
         r = groups[g]
         nsb = L // (span << r)
         ncol = (span + tile_w - 1) // tile_w
-        last = g == n_groups - 1
-        for t in prange(P * nsb * ncol):
-            _tile_item(
-                src, dst, t, nsb, ncol, span, r, tile_w, copy_in, scale,
-                do_scale and last,
-            )  # fmt: skip
+        n = (dst.size // L) * nsb * ncol
+        last = do_scale and g == groups.size - 1
+        for p in prange(parts):
+            _tiles(src, dst, L, nsb, ncol, span, r, tile_w, copy_in, scale, last,
+                   p * n // parts, (p + 1) * n // parts)  # fmt: skip
         copy_in = False
         span = span << r
 
@@ -434,12 +395,54 @@ def _driver_sizes(itemsize):
     return max(BLOCK_BYTES // itemsize, 8), max(TILE_BYTES // itemsize, 8), TILE_STAGES
 
 
+@functools.lru_cache(maxsize=512)
+def _passes(n_bits, q, itemsize, *constants):
+    """``(m, groups, tile_w)`` of :func:`_plan` for the module constants, as
+    plain ints, computed once per shape: a small transform takes a few
+    microseconds, so the Python side of a call must stay cheap.
+    ``constants`` (the module's block and tile sizes) only key the cache."""
+    block_elems, tile_w, max_group = _driver_sizes(itemsize)
+    m, groups = _plan(n_bits, q, block_elems, max_group)
+    return m, tuple(groups.tolist()), tile_w
+
+
 def _run(src, dst, q, n_bits, scale, copy_in, parallel=None):
+    """The passes of :func:`_plan` on the C-contiguous 2-D float ``dst``
+    ``(P, N q)`` (read from ``src`` first when ``copy_in``), each in parallel
+    when ``parallel`` (default: from :data:`PARALLEL_MIN_SIZE` elements on)."""
     scale = dst.dtype.type(scale)
     if parallel is None:
         parallel = dst.size >= PARALLEL_MIN_SIZE
-    fn = _fwht_rows_parallel if parallel else _fwht_rows_serial
-    fn(src, dst, q, n_bits, scale, *_driver_sizes(dst.itemsize), copy_in)
+    key = (BLOCK_BYTES, TILE_BYTES, TILE_STAGES)  # tests may change them
+    m, groups, tile_w = _passes(n_bits, q, dst.itemsize, *key)
+    L = dst.shape[1]
+    src, dst = src.reshape(-1), dst.reshape(-1)
+    copy_in = bool(copy_in)
+    do_scale = bool(scale != 1.0)
+    # None for the sweeps a call does not need: not compiled (see _blocks)
+    unit = True if q == 1 else None
+    pair = True if q == 2 else None
+    if parallel:  # on one thread too: see the notes of kernels.cpu.sparse
+        parts = numba.get_num_threads()
+        _fwht_par(src, dst, L, q, unit, pair, m, np.array(groups, dtype=np.int64),
+                  tile_w, copy_in, scale, do_scale, parts)  # fmt: skip
+        return
+    if m > 0 or not groups:
+        bs = q << m
+        last = do_scale and not groups
+        _blocks(src, dst, bs, q, unit, pair, m, copy_in, scale, last, 0, dst.size // bs)
+        copy_in = False
+    span = q << m
+    for g, r in enumerate(groups):
+        nsb = L // (span << r)
+        ncol = (span + tile_w - 1) // tile_w
+        last = do_scale and g == len(groups) - 1
+        n_items = (dst.size // L) * nsb * ncol
+        _tiles(
+            src, dst, L, nsb, ncol, span, r, tile_w, copy_in, scale, last, 0, n_items
+        )
+        copy_in = False
+        span = span << r
 
 
 def fwht_rows_inplace(a, q=1, scale=1.0, parallel=None):
