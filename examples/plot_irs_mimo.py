@@ -14,14 +14,16 @@ measurements) are ``y = (Φ_IRS ⊗ Φ_MS ⊗ A_BS) x + n``
 We compare, as in He & Joseph (2024), the channel NMSE of
 
 * SVD-KroSBL and AM-KroSBL (:func:`sparsela.kron_sbl`),
-* PC-KroSBL, the pattern-coupled (block-sparse) AM variant with coupling
-  ``β = 0.8`` and ``β = 0.5`` on the IRS and BS modes (``block=(0, 2)``),
-* classic SBL on the full 288 × 5832 dictionary (:func:`sparsela.sbl`, started
-  from ``γ = 1`` as the authors' baseline),
+* PC-KroSBL, the pattern-coupled (block-sparse) variant on the IRS and BS
+  modes (``block=(0, 2)``): with the default SVD M-step, and with the AM
+  M-step of the authors' code at coupling ``β = 0.8`` and ``β = 0.5``,
+* classic SBL on the full 288 × 5832 dictionary (:func:`sparsela.sbl`),
 * PC-SBL (Fang et al., 2015), pattern-coupled SBL on the full dictionary,
 
-with the settings of the authors' code (pruning thresholds, 150 iterations,
-tolerance 1e-4, true noise variance).
+every method at its default arguments (no per-SNR or per-method pruning),
+150 iterations, tolerance 1e-4 and the true noise variance (omit
+``noise_var`` to learn it: ``benchmarks/irs_learned_noise.py`` compares
+both).
 """
 
 # %%
@@ -97,71 +99,28 @@ def _dictionary(p):
     return reduce(np.kron, p.factors)
 
 
-def prune_svd(snr):
-    # authors' code: no relative pruning below 25 dB, 1e-3 from 25 dB on
-    return 0.0 if snr < 25 else 1e-3
-
-
 METHODS = {
-    "SVD-KroSBL": lambda p, snr: (
-        kron_sbl(
-            p.factors,
-            p.y,
-            method="svd",
-            noise_var=p.noise_var,
-            prune=prune_svd(snr),
-            prune_abs=1e-4,
-        ).x
-    ),
+    "SVD-KroSBL": lambda p, snr: kron_sbl(p.factors, p.y, noise_var=p.noise_var).x,
     "AM-KroSBL": lambda p, snr: (
-        kron_sbl(
-            p.factors,
-            p.y,
-            method="am",
-            noise_var=p.noise_var,
-            prune=(1e-2, 1e-1, 1e-3),
-            prune_abs=1e-4,
-            inner_tol=1e-4,
-        ).x
+        kron_sbl(p.factors, p.y, method="am", noise_var=p.noise_var).x
+    ),
+    "PC-KroSBL (SVD)": lambda p, snr: (
+        kron_sbl(p.factors, p.y, block=(0, 2), noise_var=p.noise_var).x
     ),
     "PC-KroSBL β=0.8": lambda p, snr: (
         kron_sbl(
-            p.factors,
-            p.y,
-            method="am",
-            block=(0, 2),
-            beta=0.8,
-            noise_var=p.noise_var,
-            prune=(1e-2, 1e-1, 1e-2),
-            prune_abs=1e-4,
-            inner_tol=1e-4,
+            p.factors, p.y, method="am", block=(0, 2), beta=0.8, noise_var=p.noise_var
         ).x
     ),
     "PC-KroSBL β=0.5": lambda p, snr: (
         kron_sbl(
-            p.factors,
-            p.y,
-            method="am",
-            block=(0, 2),
-            beta=0.5,
-            noise_var=p.noise_var,
-            prune=(1e-2, 1e-1, 1e-2),
-            prune_abs=1e-4,
-            inner_tol=1e-4,
+            p.factors, p.y, method="am", block=(0, 2), beta=0.5, noise_var=p.noise_var
         ).x
     ),
 }
 if RUN_FULL_DICTIONARY:
     METHODS["cSBL"] = lambda p, snr: (
-        sbl(
-            _dictionary(p),
-            p.y,
-            noise_var=p.noise_var,
-            prune=1e-4,
-            max_iter=150,
-            gamma0=1.0,
-            significance=None,  # the authors' baseline: no final test
-        ).x
+        sbl(_dictionary(p), p.y, noise_var=p.noise_var, max_iter=150).x
     )
     METHODS["PC-SBL"] = lambda p, snr: pc_sbl(_dictionary(p), p.y, p.noise_var)
 
@@ -225,9 +184,13 @@ if not FAST:
 # %%
 # The ordering of the paper
 # -------------------------
-# At 12 dB and above the pattern-coupled KroSBL should be the most accurate,
-# the Kronecker-structured methods should beat classic SBL on the full
-# dictionary, and PC-SBL should come last.
+# The paper finds, at 12 dB and above, the pattern-coupled KroSBL most
+# accurate, the Kronecker-structured methods ahead of classic SBL on the full
+# dictionary and PC-SBL last. At the default arguments SVD-KroSBL is within
+# 1.5x of oracle least squares here and comes first, PC-KroSBL with the SVD
+# M-step second (ahead of classic SBL except level in the median at 20 dB,
+# 50 trials); the AM variants still converge after 150 iterations
+# (benchmarks/irs_learned_noise.py).
 for j, snr in enumerate(SNRS):
     if snr < 12:
         continue

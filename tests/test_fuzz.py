@@ -62,12 +62,6 @@ def _settings(n):
     )
 
 
-# scale equivariance of these solvers is being made to hold by another change
-# of issue 13; the cases stay visible (xfail, not strict) until it lands
-SCALE_IN_PROGRESS = pytest.mark.xfail(
-    reason="scale equivariance: issue 13, in progress", strict=False
-)
-
 # ---- hostile variants of a valid float64 array ----------------------------------
 SAME = ("bigendian", "fortran", "strided", "readonly", "longdouble")
 CAST = ("float32", "complex", "int", "bool", "float16")
@@ -466,7 +460,6 @@ def test_kron_sbl_hostile_arrays(where, kind, pos):
         assert_close(out.x, sparsela.kron_sbl(f0, y0, max_iter=40).x, rtol=1e-6)
 
 
-@SCALE_IN_PROGRESS
 @pytest.mark.parametrize("exponent", [200, -200, 100, -100])
 @pytest.mark.parametrize("where", ["y", "factor"])
 def test_kron_sbl_scale_equivariant(exponent, where):

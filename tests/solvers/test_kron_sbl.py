@@ -144,12 +144,13 @@ def test_single_factor_is_classic_em_sbl(rng):
     x = np.zeros(30)
     x[[2, 11, 25]] = [1.0, -2.0, 0.7]
     y = A @ x + 0.01 * rng.standard_normal(15)
-    # both start from γ = 1 when ||y||^2 = ||A||_F^2 (sbl's flat start)
+    # ||y||^2 = ||A||_F^2: sbl's flat start is γ = 1; SVD-KroSBL starts 30x
+    # above it (kron_sbl's Notes), the same EM from then on (γ = d for I = 1)
     scale = np.linalg.norm(A) / np.linalg.norm(y)
     y = y * scale
     nv = 1e-4 * scale**2
     rk = kron_sbl([A], y, noise_var=nv, prune=1e-3, max_iter=300)
-    rs = sbl(A, y, noise_var=nv, prune=1e-3, max_iter=300)
+    rs = sbl(A, y, noise_var=nv, prune=1e-3, max_iter=300, gamma0=30.0)
     assert rk.n_iter == rs.n_iter
     np.testing.assert_allclose(rk.x, rs.x, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(rk.gamma, rs.gamma, rtol=1e-8, atol=1e-12)
@@ -300,12 +301,13 @@ def test_bad_inputs():
 def test_synthetic_study_k3_m8_25db_30_trials():
     """K = 3, m1 = 8, 25 dB, 30 trials: SVD-KroSBL against oracle least squares.
 
-    Measured on this seed: SVD-KroSBL median NMSE 1.8e-4 (oracle LS 1.6e-4),
-    within 2x of the oracle in 77 % of the trials, 2 of 30 trials stuck in a
-    wrong local minimum (NMSE > 1e-2), so the mean NMSE is 9.4e-2 and the mean
-    support recovery 0.85. The issue's mean NMSE <= 3e-4 and SRR >= 0.9 are
-    not met on average by the reference algorithm: over 300 trials ~3 % of
-    the trials fail and the SRR is 0.87 (RESULTS.md).
+    Measured on this seed (defaults: start 30x sbl's flat start, ratio
+    1e-3): SVD-KroSBL median NMSE 1.8e-4 (oracle LS 1.6e-4), within 2x of
+    the oracle in 77 % of the trials, 1 of 30 trials stuck in a wrong local
+    minimum (NMSE > 1e-2), mean support recovery 0.87 (oracle LS 0.98: the
+    weak true mode indices, a few 1e-4 of their mode's energy, are pruned).
+    Over 100 trials (benchmarks/irs_learned_noise.py --synthetic 100): 4 %
+    fail, within 2x in 83 %, SRR 0.89.
     """
     rng = np.random.default_rng(2024)
     err, srr, oracle = [], [], []
@@ -330,68 +332,32 @@ def test_synthetic_study_k3_m8_25db_30_trials():
 
 
 def test_irs_study_ordering_small():
-    """IRS-MIMO study, 6 trials at 20 dB: Kronecker SBL beats classic SBL.
+    """IRS-MIMO study, 6 trials at 20 dB, every method at its defaults:
+    SVD-KroSBL beats its pattern-coupled variant and classic SBL.
 
-    The 50-trial study over 4-20 dB with PC-SBL as well is the gallery example
-    ``plot_irs_mimo.py`` (numbers in RESULTS.md).
+    The 50-trial study at 12/16/20 dB with known and learned noise is
+    ``benchmarks/irs_learned_noise.py``; the gallery example
+    ``plot_irs_mimo.py`` adds PC-SBL.
     """
     rng = np.random.default_rng(11)
-    out = {"svd": [], "am": [], "pc": [], "csbl": []}
+    out = {"svd": [], "pc": [], "csbl": []}
     with _one_thread():
         for t in range(6):
             p = irs_mimo_channel(snr_db=20, random_state=rng)
-            kw = dict(noise_var=p.noise_var, prune_abs=1e-4)
-            out["svd"].append(
-                p.channel_nmse(
-                    kron_sbl(p.factors, p.y, method="svd", prune=0.0, **kw).x
-                )
-            )
-            out["am"].append(
-                p.channel_nmse(
-                    kron_sbl(
-                        p.factors,
-                        p.y,
-                        method="am",
-                        prune=(1e-2, 1e-1, 1e-3),
-                        inner_tol=1e-4,
-                        **kw,
-                    ).x
-                )
-            )
-            out["pc"].append(
-                p.channel_nmse(
-                    kron_sbl(
-                        p.factors,
-                        p.y,
-                        method="am",
-                        block=(0, 2),
-                        beta=0.5,
-                        prune=(1e-2, 1e-1, 1e-2),
-                        inner_tol=1e-4,
-                        **kw,
-                    ).x
-                )
-            )
+            nv = p.noise_var
+            out["svd"].append(p.channel_nmse(kron_sbl(p.factors, p.y, noise_var=nv).x))
+            pc = kron_sbl(p.factors, p.y, block=(0, 2), noise_var=nv)
+            out["pc"].append(p.channel_nmse(pc.x))
             if t < 3:
                 H = reduce(np.kron, p.factors)
-                out["csbl"].append(
-                    p.channel_nmse(
-                        sbl(
-                            H,
-                            p.y,
-                            noise_var=p.noise_var,
-                            prune=1e-4,
-                            max_iter=150,
-                            gamma0=1.0,
-                            significance=None,
-                        ).x
-                    )
-                )
+                res = sbl(H, p.y, noise_var=nv, max_iter=150)
+                out["csbl"].append(p.channel_nmse(res.x))
     med = {k: np.median(v) for k, v in out.items()}
-    # measured: SVD 5.5e-3, AM 2.5e-3, PC (β = 0.5) 6.7e-3, cSBL 2.2e-2
-    # Kronecker-structured SBL beats classic SBL on the full dictionary
-    assert max(med["svd"], med["am"], med["pc"]) < med["csbl"]
-    assert med["pc"] < 1e-2
+    # measured: SVD 2.5e-3, PC (SVD) 6.4e-3, cSBL 9.5e-3 (50 trials, medians:
+    # 8.4e-4, 2.2e-3, 2.0e-3 at 20 dB; 7.2e-3, 1.3e-2, 2.7e-2 at 12 dB: PC and
+    # cSBL are level at 20 dB, so only SVD-KroSBL is asserted ahead of cSBL)
+    assert med["svd"] < min(med["pc"], med["csbl"])
+    assert med["svd"] < 5e-3 and med["pc"] < 1e-2
 
 
 # ---------------------------------------------------------------------------
@@ -492,18 +458,76 @@ def test_twenty_independent_signals(method):
     assert np.linalg.norm(joint.x - X) > 100 * np.linalg.norm(res.x - X)
 
 
-def test_joint_reproduces_the_previous_shared_hyperparameters():
-    """Values of the code before ``joint`` existed (2-D y shared γ)."""
+def _dense_joint_svd_krosbl(A1, A2, Y, max_iter=150, tol=1e-4, ratio=1e-3):
+    """Joint SVD-KroSBL with learned noise, written out with dense matrices.
+
+    An independent reference for ``kron_sbl(..., joint=True)``: the full
+    posterior covariance, ``np.linalg.svd`` for the rank-1 M-step, and the
+    start and noise rules of the docstring (⊗γ flat at 30 ||y||^2 /
+    ||H||_F^2 per signal, σ² = 0.1 var(Y), the EM noise update).
+    """
+    M, L = Y.shape
+    n1, n2 = A1.shape[1], A2.shape[1]
+    H = np.kron(A1, A2)
+    c0 = 30.0 * (np.linalg.norm(Y) ** 2 / L) / np.linalg.norm(H) ** 2
+    g1 = np.ones(n1) / np.sqrt(n1)
+    g2 = np.ones(n2) * np.sqrt(n1) * c0
+    k1, k2 = np.arange(n1), np.arange(n2)
+    s2 = 0.1 * np.var(Y)
+    old = np.kron(g1, g2)
+
+    def prune(g, k):
+        keep = g >= ratio * g.max()
+        return g[keep], k[keep]
+
+    def estep(g1, g2, k1, k2, s2):
+        Ha = np.kron(A1[:, k1], A2[:, k2])
+        g = np.kron(g1, g2)
+        S = np.linalg.inv(Ha.T @ Ha / s2 + np.diag(1.0 / g))
+        return Ha, g, S, S @ Ha.T @ Y / s2
+
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        (g1, k1), (g2, k2) = prune(g1, k1), prune(g2, k2)
+        Ha, g, S, mu = estep(g1, g2, k1, k2, s2)
+        d = np.mean(mu**2, axis=1) + np.diag(S)
+        res2 = np.linalg.norm(Y - Ha @ mu) ** 2 / L
+        s2 = (res2 + s2 * np.sum(1.0 - np.diag(S) / g)) / M
+        u, sv, vt = np.linalg.svd(d.reshape(k1.size, k2.size))
+        g1, g2 = np.abs(u[:, 0]), np.abs(sv[0] * vt[0])
+        c = np.linalg.norm(g1)
+        g1, g2 = g1 / c, g2 * c
+        full = np.zeros((n1, n2))
+        full[np.ix_(k1, k2)] = np.outer(g1, g2)
+        change = np.linalg.norm(full.ravel() - old) / np.linalg.norm(old)
+        old = full.ravel()
+        if change <= tol:
+            break
+    (g1, k1), (g2, k2) = prune(g1, k1), prune(g2, k2)
+    Ha, g, S, mu = estep(g1, g2, k1, k2, s2)
+    X = np.zeros((n1, n2, L))
+    X[np.ix_(k1, k2, np.arange(L))] = mu.reshape(k1.size, k2.size, L)
+    support = (k1[:, None] * n2 + k2[None, :]).ravel()
+    return X.reshape(n1 * n2, L), support, n_iter, s2
+
+
+def test_joint_matches_a_dense_reference():
+    """Shared hyperparameters (2-D y, ``joint=True``, learned noise) against
+    the dense EM of the same algorithm (``_dense_joint_svd_krosbl``)."""
     p = make_kron_problem(((6, 9), (7, 9)), 2, snr_db=None, random_state=7)
     rng = np.random.default_rng(7)
     X = np.zeros((81, 3))
     mask = p.x != 0
     X[mask] = rng.standard_normal((mask.sum(), 3))
-    res = kron_sbl(p.factors, np.kron(*p.factors) @ X, joint=True)
-    assert res.support.tolist() == [31, 33, 58, 60]
-    assert res.n_iter == 16 and res.status == 0
-    assert res.noise_var == pytest.approx(7.232385452021436e-07, rel=1e-7)
-    assert np.linalg.norm(res.x) == pytest.approx(2.2230624550508593, rel=1e-9)
+    Y = np.kron(*p.factors) @ X
+    res = kron_sbl(p.factors, Y, joint=True)
+    x_ref, support, n_iter, s2 = _dense_joint_svd_krosbl(*p.factors, Y)
+    assert res.support.tolist() == support.tolist() == [31, 33, 58, 60]
+    assert res.n_iter == n_iter and res.status == 0
+    assert res.noise_var == pytest.approx(s2, rel=1e-7)
+    np.testing.assert_allclose(res.x, x_ref, rtol=1e-8, atol=1e-10)
+    assert nmse(X, res.x) < 1e-6
     assert res.residual_norm.shape == (3,) and res.gamma.shape == (81,)
     assert len(res.gammas) == 2
 
@@ -514,12 +538,12 @@ def test_joint_single_factor_is_msbl(rng):
     X = np.zeros((30, 3))
     X[[2, 11, 25]] = rng.standard_normal((3, 3))
     Y = A @ X + 0.01 * rng.standard_normal((15, 3))
-    # both start from γ = 1 when ||Y||^2 = L ||A||_F^2 (sbl's flat start)
+    # ||Y||^2 = L ||A||_F^2: sbl's flat start is γ = 1, SVD-KroSBL's 30
     scale = np.sqrt(3) * np.linalg.norm(A) / np.linalg.norm(Y)
     Y = Y * scale
     nv = 1e-4 * scale**2
     rk = kron_sbl([A], Y, noise_var=nv, prune=1e-3, max_iter=300, joint=True)
-    rs = sbl(A, Y, noise_var=nv, prune=1e-3, max_iter=300, joint=True)
+    rs = sbl(A, Y, noise_var=nv, prune=1e-3, max_iter=300, joint=True, gamma0=30.0)
     assert rk.n_iter == rs.n_iter
     np.testing.assert_allclose(rk.x, rs.x, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(rk.gamma, rs.gamma, rtol=1e-8, atol=1e-12)
@@ -543,3 +567,45 @@ def test_callback_stops_every_signal(method, joint):
     else:
         np.testing.assert_array_equal(res.status, 3)
         np.testing.assert_array_equal(res.n_iter, 2)
+
+
+# --- issue 13: scale equivariance and learned noise --------------------------
+
+
+@pytest.mark.parametrize("method", ["svd", "am"])
+@pytest.mark.parametrize(
+    "i, a, b",
+    [(0, 1.0, 1e200), (0, 1e-100, 1.0), (0, 1.0, 1e-300), (1, 1e200, 1.0),
+     (2, 1e-300, 1e-10)],
+)  # fmt: skip
+def test_kron_sbl_scale_equivariant_at_extreme_scales(i, a, b, method):
+    p = make_kron_problem(((8, 15), (12, 15), (15, 15)), 3, snr_db=25, random_state=0)
+    ref = kron_sbl(p.factors, p.y, method=method)
+    F = list(p.factors)
+    F[i] = F[i] * a
+    res = kron_sbl(F, p.y * b, method=method)
+    assert res.support.tolist() == ref.support.tolist()
+    assert bool(res.converged) == bool(ref.converged)
+    assert np.all(np.isfinite(res.x))
+    np.testing.assert_allclose(res.x * (a / b), ref.x, rtol=1e-9, atol=1e-12)
+    if 1e-290 < b * b < 1e290:  # σ² b² where it is representable
+        np.testing.assert_allclose(res.noise_var / b / b, ref.noise_var, rtol=1e-9)
+
+
+def test_kron_sbl_learned_noise_close_to_known_on_irs():
+    # the learned σ² used to end at var(y) (start γ = 1 far below the data)
+    from sparsela.datasets import irs_mimo_channel
+
+    rng = np.random.default_rng(1)
+    for snr in (12, 20):
+        known, learned = [], []
+        for _ in range(3):
+            p = irs_mimo_channel(snr_db=snr, random_state=rng)
+            known.append(
+                p.channel_nmse(kron_sbl(p.factors, p.y, noise_var=p.noise_var).x)
+            )
+            res = kron_sbl(p.factors, p.y)
+            learned.append(p.channel_nmse(res.x))
+            assert 0.5 < res.noise_var / p.noise_var < 2.0
+        assert np.median(learned) <= 2.0 * np.median(known)
+        assert np.median(learned) < 0.1
