@@ -55,3 +55,24 @@ def test_demo_panel():
         plt.close(fig)
     assert "NMSE" in summary and "support recovery" in summary
     assert len(ax.lines) == 2
+
+
+def test_phase_diagram_example(fast, capsys):
+    ns = runpy.run_path(
+        str(EXAMPLES / "plot_sbl_phase_diagram.py"), run_name="__main__"
+    )
+    out = capsys.readouterr().out
+    success = ns["success"]
+    # every cell: SBL (EM) with its defaults recovers at least as often as l1
+    # less one signal of the cell (the fast grid has 4 signals a cell)
+    slack = 1 / ns["trials"] + 1e-12
+    assert np.all(success["SBL (EM)"] >= success["l1"] - slack)
+    # and over the grid strictly more signals than l1 and than OMP
+    assert success["SBL (EM)"].sum() > success["l1"].sum()
+    assert success["SBL (EM)"].sum() > success["OMP"].sum()
+    # the easiest cell (fewest non-zeros, most measurements): l1 and both SBL
+    # methods recover every signal
+    for name in ("l1", "SBL (EM)", "SBL (fast)"):
+        assert success[name][0, -1] == 1.0
+    assert "at least as often as l1" in out
+    assert len(plt.get_fignums()) == 1

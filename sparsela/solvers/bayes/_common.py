@@ -10,6 +10,7 @@ per group, and :func:`sbl_result` turns the finished state into an
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "STATUS_WORDS",
     "GroupState",
     "Scaling",
+    "chi2_threshold",
     "chol",
     "column_energy",
     "norm",
@@ -128,6 +130,14 @@ def chol(S: np.ndarray) -> np.ndarray:
         )
 
 
+@functools.lru_cache(maxsize=64)
+def chi2_threshold(alpha: float, dof: int) -> float:
+    """``chi2_dof.isf(alpha)``, computed once per level and degrees of freedom."""
+    import scipy.stats  # 0.4 s to import: only when a test is asked for
+
+    return float(scipy.stats.chi2.isf(alpha, dof))
+
+
 def significant(
     mu: np.ndarray, dsig: np.ndarray, significance: float, n: int, is_complex: bool
 ) -> np.ndarray:
@@ -142,9 +152,7 @@ def significant(
     power = d * np.sum(np.abs(mu) ** 2, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(dsig > 0, power / dsig, np.inf)
-    import scipy.stats  # 0.4 s to import: only when a test is asked for
-
-    return stat >= scipy.stats.chi2.isf(significance / n, d * L)
+    return stat >= chi2_threshold(significance / n, d * L)
 
 
 class GroupState(IterativeState):

@@ -8,11 +8,12 @@ import numpy as np
 import scipy.linalg
 
 from ..._result import Status
-from ._common import GroupState, chol, norm, significant
+from ._common import GroupState, chi2_threshold, chol, norm, significant
 
 __all__ = ["EMState", "EStep"]
 
 _TINY = np.finfo(float).tiny
+_MAX_ROUNDS = 25  # re-admission rounds per group (each one costs an E-step)
 
 
 class EStep:
@@ -31,6 +32,10 @@ class EStep:
         self._gram_idx: np.ndarray | None = None
         self._gram: np.ndarray | None = None
         self._phy: np.ndarray | None = None
+
+    def forget(self) -> None:
+        """Drop the cached Gram matrix (the active set grew)."""
+        self._gram_idx = self._gram = self._phy = None
 
     def _gram_for(self, active):
         if self._gram_idx is None:
@@ -86,7 +91,16 @@ class EStep:
 class _Group:
     """Working values of one group of signals."""
 
-    __slots__ = ("active", "change", "estep", "floor", "gamma", "sigma2")
+    __slots__ = (
+        "active",
+        "change",
+        "estep",
+        "floor",
+        "gamma",
+        "rounds",
+        "sigma2",
+        "weak",
+    )
 
     def __init__(self, estep, gamma, active, sigma2, floor):
         self.estep = estep
@@ -95,6 +109,8 @@ class _Group:
         self.sigma2 = sigma2
         self.floor = floor
         self.change = math.inf
+        self.rounds = 0  # re-admission rounds so far
+        self.weak = None  # columns that failed the significance test last E-step
 
 
 class EMState(GroupState):
@@ -160,7 +176,10 @@ class EMState(GroupState):
         thr = self.prune * g.max(initial=0.0)
         if g.size and g.min() >= thr and g.min() > 0:  # the common case
             return w.active
-        keep = (g >= thr) & (g > 0)
+        small = g < thr
+        if w.weak is not None:  # a significant coefficient stays, however small
+            small &= np.isin(w.active, w.weak, assume_unique=True)
+        keep = ~small & (g > 0)
         return w.active if keep.all() else w.active[keep]
 
     def step(self) -> np.ndarray:
@@ -184,11 +203,16 @@ class EMState(GroupState):
                 g_new = (
                     mu[:, 0] * mu[:, 0] if L == 1 else np.sum(mu * mu, axis=1) / L
                 ) + dsig
+            s2_old = w.sigma2
             if self.learn_noise:
                 ratio = np.minimum(dsig / g, 1.0)
                 w.sigma2 = max(
                     (res2 + w.sigma2 * float(np.sum(1.0 - ratio))) / m, w.floor
                 )
+            if self.significance is not None:
+                w.weak = w.active[
+                    ~significant(mu, dsig, self.significance, n, self.cplx)
+                ]
             new = np.zeros(n)
             new[w.active] = g_new
             w.change = norm(new - w.gamma) / max(norm(w.gamma), _TINY)
@@ -203,11 +227,62 @@ class EMState(GroupState):
             self.current[gi] = (w.active, mu)
             if not np.all(np.isfinite(g_new)):
                 numerical[p] = True
-            self.conv[gi] = w.change <= self.tol
+            self.conv[gi] = (
+                w.change <= self.tol
+                # a learned noise variance still moving moves x with it
+                and abs(w.sigma2 - s2_old) <= self.tol * s2_old
+                and not self._readmit(w)
+            )
         if not numerical.any():
             return None
         self.failed[index[numerical]] = True
         return numerical
+
+    def _readmit(self, w: _Group) -> bool:
+        """Bring back pruned columns that the score test says belong (in place).
+
+        Called when ``w`` meets the stopping rule; True when columns came
+        back (the group then iterates on).
+
+        Pruning is irreversible within EM, and it happens while the noise
+        variance may still be far above its final value: a small true
+        coefficient is then pruned as noise. At convergence the score
+        statistic of each pruned column ``j``, ``d ||a_j^H Σ_y^{-1} Y||^2 /
+        (a_j^H Σ_y^{-1} a_j)``, is chi-square with ``d L`` degrees of freedom
+        when ``j`` does not belong; the columns above the level of the final
+        significance test re-enter at the evidence-optimal variance
+        ``γ_j = (c_j - s_j) / s_j^2`` (Tipping & Faul's re-estimate).
+        """
+        if self.significance is None or w.rounds >= _MAX_ROUNDS:
+            return False
+        out = np.flatnonzero((w.gamma == 0) & (self.col2 > 0))
+        if out.size == 0:
+            return False
+        w.rounds += 1
+        m, n = self.Phi.shape
+        P = self.Phi[:, w.active]
+        S = (P * w.gamma[w.active]) @ P.conj().T
+        S[np.diag_indices(m)] += w.sigma2
+        C = chol(S)
+        Yg = w.estep.Y
+        W = scipy.linalg.solve_triangular(C, Yg, lower=True, check_finite=False)
+        V = scipy.linalg.solve_triangular(
+            C, self.Phi[:, out], lower=True, check_finite=False
+        )
+        s = np.sum(np.abs(V) ** 2, axis=0)
+        L = Yg.shape[1]
+        c = np.sum(np.abs(V.conj().T @ W) ** 2, axis=1) / L
+        d = 2 if self.cplx else 1
+        thr = chi2_threshold(self.significance / n, d * L)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            add = (s > 0) & (d * L * c >= thr * s)
+        if not add.any():
+            return False
+        j = out[add]
+        w.gamma[j] = (c[add] - s[add]) / s[add] ** 2
+        w.active = np.union1d(w.active, j)
+        w.estep.forget()
+        return True
 
     def _finish(self, gi: int) -> None:
         w = self.work[gi]

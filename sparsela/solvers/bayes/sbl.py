@@ -33,7 +33,8 @@ _METHODS = ("em", "fast")
 
 _DETAILS = {
     "em": {
-        int(Status.CONVERGED): "the relative change of gamma fell below tol",
+        int(Status.CONVERGED): "the relative changes of gamma and of the noise "
+        "variance fell below tol",
         **STATUS_WORDS,
     },
     "fast": {
@@ -114,12 +115,15 @@ def sbl(
     max_iter : int, optional
         Iteration limit per signal (default 1000).
     tol : float, default=1e-4
-        ``"em"``: stop when ``||γ_new - γ|| / ||γ|| <= tol``. ``"fast"``: stop
+        ``"em"``: stop when ``||γ_new - γ|| / ||γ|| <= tol`` and (noise
+        learned) ``|σ²_new - σ²| / σ² <= tol``. ``"fast"``: stop
         when no basis function would be added or deleted and every
         ``|Δ log γ|`` (and ``|Δ log σ²|``) is below ``tol``.
     prune : float, default=1e-3
-        ``"em"`` only: coefficient ``j`` is deleted (irreversibly) when
-        ``γ_j < prune * max γ``.
+        ``"em"`` only: coefficient ``j`` is deleted when ``γ_j < prune * max
+        γ`` and (with ``significance``) it failed the significance test at the
+        last E-step: a small coefficient that stands out of its posterior
+        spread stays. See Notes for how a deleted one comes back.
     gamma0 : float or array_like of shape (n,), optional
         ``"em"`` only: starting variances (the same for every signal).
         Default: the flat value ``||y||^2 / ||A||_F^2`` of each signal, which
@@ -133,8 +137,10 @@ def sbl(
         a one-sided test whose family-wise false-alarm rate over the ``n``
         columns is ``significance`` (Bonferroni); the survivors are refitted.
         The evidence itself keeps columns that fit the noise (see Notes); this
-        removes most of them. ``None`` keeps every coefficient that survived
-        ``prune``.
+        removes most of them. With ``"em"`` the same level guards pruning
+        and brings deleted columns back (see Notes). ``None`` keeps every
+        coefficient that survived ``prune`` and makes EM's pruning
+        irreversible, as published.
     callback : callable, optional
         ``callback(xk)`` after each iteration with the current posterior mean
         of every signal, shaped as the result's ``x`` (finished signals at
@@ -181,6 +187,22 @@ def sbl(
     coefficient space (``O(k³)``) once ``k <= m``. M-step (EM):
     ``γ_j ← |μ_j|² + Σ_jj`` (mean of ``|μ_j|²`` over the signals of a joint
     group, M-SBL), ``σ² ← (||y - A μ||² + σ² Σ_j (1 - Σ_jj / γ_j)) / m``.
+
+    EM pruning, as published, is irreversible, and with a learned noise
+    variance it starts while ``σ²`` is still far above its final value: a
+    small true coefficient then looks like noise and is lost (on a noiseless
+    100 x 200 problem with 25 standard normal coefficients, in 19 trials of
+    20). Two guards keep EM's speed and make it recover as often as the fast
+    method: a coefficient that passes the significance test is not pruned,
+    and when EM meets its stopping rule, the score statistic of each deleted
+    column, ``d ||a_j^H Σ_y^{-1} Y||² / (a_j^H Σ_y^{-1} a_j)`` (chi-square
+    with ``d L`` degrees of freedom when ``j`` does not belong), is compared
+    with the level of the final test; the columns above it come back at the
+    evidence-optimal variance of Tipping and Faul and EM goes on (at most 25
+    such rounds). In the noiseless phase diagram of the gallery
+    (``plot_sbl_phase_diagram.py``) EM with its defaults recovers past the
+    l1 threshold and at least as often as l1 (basis pursuit) in 35 of 40
+    cells; the fast method does in all 40.
 
     Fast method: with ``s_j, q_j`` the sparsity and quality of column ``j``
     with respect to the model without it, the evidence is maximised in
