@@ -7,6 +7,10 @@ returns a new array, so ``np.copy`` (allocation included) is the natural unit:
 
     python -m pytest benchmarks/bench_fwht.py --benchmark-enable \
         --benchmark-columns=median,iqr,rounds
+
+``python benchmarks/bench_fwht.py`` prints the memory passes (:func:`passes`);
+``python benchmarks/bench_fwht.py --check-cost`` the cost of the finiteness
+check of :func:`sparsela.fwht` (:func:`check_cost`).
 """
 
 import numba
@@ -165,5 +169,63 @@ def passes(repeats=15):
     return lines
 
 
+def check_cost(n_bits=22, repeats=30, threads=(1, None)):
+    """Cost of the finiteness check of :func:`sparsela.fwht` at ``N = 2**n_bits``.
+
+    Interleaved rounds in one process, best and median of ``repeats`` (ms),
+    of the transform with no check, with the check folded into the kernel's
+    last pass (what ``fwht`` does) and with the check as a separate pass over
+    the result (what ``fwht`` did before: one sum, see
+    ``sparsela.transforms.fwht._all_finite``); in place (``overwrite_x``, no
+    page faults of a new result) and out of place, on 1 thread and on all
+    (``None``).
+    """
+    import time
+
+    from sparsela.kernels.cpu.wht import fwht_checked
+    from sparsela.transforms.fwht import _all_finite
+
+    x = np.random.default_rng(0).standard_normal(1 << n_bits)
+    y = x.copy()
+    variants = {
+        "no check": lambda a, ow: fwht_checked(a, -1, False, "natural", ow, False),
+        "in the kernel": lambda a, ow: fwht_checked(a, -1, False, "natural", ow, True),
+        "separate pass": lambda a, ow: _all_finite(
+            fwht_checked(a, -1, False, "natural", ow, False)[0], np
+        ),
+    }
+    lines = []
+    saved = numba.get_num_threads()
+    try:
+        for nt in threads:
+            numba.set_num_threads(nt or numba.config.NUMBA_NUM_THREADS)
+            for ow in (True, False):
+                times = {k: [] for k in variants}
+                for fn in variants.values():  # warm-up
+                    fn(y, ow)
+                    np.copyto(y, x)
+                for _ in range(repeats):
+                    for k, fn in variants.items():
+                        a = y if ow else x
+                        t0 = time.perf_counter()
+                        fn(a, ow)
+                        times[k].append(time.perf_counter() - t0)
+                        np.copyto(y, x)
+                desc = ", ".join(
+                    f"{k} {min(v) * 1e3:.2f} / {np.median(v) * 1e3:.2f}"
+                    for k, v in times.items()
+                )
+                lines.append(
+                    f"N=2^{n_bits}, threads={numba.get_num_threads()}, "
+                    f"{'in place' if ow else 'out of place'} (best / median ms): "
+                    + desc
+                )
+    finally:
+        numba.set_num_threads(saved)
+    return lines
+
+
 if __name__ == "__main__":
-    print("\n".join(passes()))
+    import sys
+
+    print("\n".join(check_cost() if "--check-cost" in sys.argv else passes()))

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._backend import get_namespace
 from .._validation import check_array, check_finite, check_scalar
-from ..kernels.cpu.wht import ORDERINGS, can_overwrite, fwht_along_axis
+from ..kernels.cpu.wht import ORDERINGS, can_overwrite, fwht_along_axis, fwht_checked
 
 __all__ = ["fwht"]
 
@@ -115,8 +115,9 @@ def fwht(
     arrays are transformed on their device with vectorised stages.
 
     NaN and Inf are detected on the result, not by a separate pass over
-    ``x``: one reduction over the output tells whether it is all finite. If
-    it is not and ``x`` is finite, the transform overflowed somewhere
+    ``x``: the last pass of the kernel tests the entries it writes while they
+    are in cache (CuPy arrays: one reduction over the output). If the result
+    is not all finite and ``x`` is, the transform overflowed somewhere
     (possibly only in an intermediate stage): it is computed again on ``x``
     scaled down by a power of two (exact) and scaled back, so a result within
     the floating range is returned whatever the units of ``x``, and a result
@@ -166,8 +167,10 @@ def fwht(
         raise TypeError(f"overwrite_x must be a bool, got {overwrite_x!r}")
     xp = get_namespace(x)
     in_place = bool(overwrite_x) and can_overwrite(x)
-    out = fwht_along_axis(x, axis, bool(normalized), ordering, in_place)
-    if out.size and not _all_finite(out, xp):
+    out, bad = fwht_checked(x, axis, bool(normalized), ordering, in_place, True)
+    if bad is None:  # no kernel check (CuPy): one reduction over the result
+        bad = bool(out.size) and not _all_finite(out, xp)
+    if bad:
         if in_place:
             raise ValueError(
                 "x contains NaN or Inf, or its transform overflows (x has been "

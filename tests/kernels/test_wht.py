@@ -134,3 +134,53 @@ def test_fused_copy_and_prefetch_across_rows(rng, dtype):
         wht._run(src, dst, q, 13, 1.0, True, parallel)
         np.testing.assert_allclose(y, ref, rtol=tol(dtype), atol=tol(dtype) * 10)
         np.testing.assert_array_equal(x, keep)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("q", [1, 2, 3])
+@pytest.mark.parametrize("normalized", [False, True])
+def test_last_pass_reports_non_finite_entries(rng, parallel, q, normalized):
+    # issue 13: the check of sparsela.fwht runs in the kernel's last pass (a
+    # block pass or a tile pass, serial or parallel), wherever the bad entry is
+    n_bits = 13
+    scale = 1 / np.sqrt(1 << n_bits) if normalized else 1.0
+    x = rng.standard_normal((3, (1 << n_bits) * q))
+    a = x.copy()
+    assert not wht._run(a, a, q, n_bits, scale, False, parallel, check=True)
+    want = fwht_reference(x.reshape(3, -1, q), 1, normalized).reshape(a.shape)
+    np.testing.assert_allclose(a, want, rtol=1e-12, atol=1e-9)
+    for pos, value in [
+        ((0, 0), np.nan),
+        ((2, a.shape[1] - 1), np.inf),
+        ((1, 77), -np.inf),
+    ]:
+        b = x.copy()
+        b[pos] = value
+        assert wht._run(b, b, q, n_bits, scale, False, parallel, check=True)
+        # without the check the same kernel reports nothing
+        c = x.copy()
+        c[pos] = value
+        assert not wht._run(c, c, q, n_bits, scale, False, parallel)
+
+
+def test_last_pass_reports_overflow_of_finite_input():
+    x = np.full(1 << 12, 1e305)  # finite, but H x overflows in the 12th stage
+    y, bad = wht.fwht_checked(x, -1, False, "natural", False, True)
+    assert bad and not np.isfinite(y).all()
+    y, bad = wht.fwht_checked(x / 1e300, -1, False, "natural", False, True)
+    assert bad is False and np.isfinite(y).all()
+    assert wht.fwht_checked(x, -1, False, "natural", False, False)[1] is None
+
+
+def test_kernel_address_is_cached_per_argument_types():
+    from numba import njit
+
+    @njit
+    def twice(v):
+        return 2 * v
+
+    a = wht.kernel_address(twice, 3)
+    assert a == wht.kernel_address(twice, 4) and a > 0
+    assert wht.kernel_address(twice, np.int32(3)) != a  # another specialisation
+    with pytest.raises(TypeError, match="must return int64"):
+        wht.kernel_address(twice, 1.5)

@@ -776,3 +776,21 @@ def test_known_snr_equal_magnitudes_converged_means_exact():
             n_conv += 1
             np.testing.assert_array_equal(res.support, supp)
     assert n_conv >= 50
+
+
+@pytest.mark.parametrize("q", [1, 2])
+@pytest.mark.parametrize("B", [1, 2, 4, 16, 64])
+def test_small_bin_transform_matches_reference_and_dense_kernel(q, B):
+    # issue 13: small bins have their own light kernel; it applies the dense
+    # kernel's butterflies in the same order, so the bins are bit for bit equal
+    from sparsela.kernels.cpu.sparse_wht import _small_fwht_rows
+    from sparsela.kernels.cpu.wht import fwht_rows_inplace
+    from sparsela.kernels.reference import fwht_reference
+
+    x = np.random.default_rng(B).standard_normal((5, B * q))
+    a = x.copy()
+    _small_fwht_rows(a, q, 0.5)
+    b = fwht_rows_inplace(x.copy(), q, 0.5)
+    np.testing.assert_array_equal(a, b)
+    ref = 0.5 * fwht_reference(x.reshape(5, B, q), 1).reshape(x.shape)
+    np.testing.assert_allclose(a, ref, rtol=1e-12, atol=1e-12)

@@ -49,9 +49,12 @@ A transform compiles only what it runs, once per float precision (complex
 data is transformed as its float view): the block pass for the layout at
 hand (real rows, ``(re, im)`` pairs or other column counts; the others are
 pruned at compile time), the tile pass only when some stage does not fit a
-block, and the parallel driver :func:`_fwht_par` only from
-:data:`PARALLEL_MIN_SIZE` elements on. The plan of the passes is computed in
-Python and the passes are called from there (a few microseconds).
+block, and the parallel driver :func:`_par_passes` only from
+:data:`PARALLEL_MIN_SIZE` elements on; that driver calls the serial passes
+by address (:func:`call_kernel`), so it adds only its own ``prange`` loop.
+The plan of the passes is computed in Python and the passes are called from
+there (a few microseconds). The last pass also tells whether it wrote a NaN
+or an Inf (the overflow check of :func:`sparsela.fwht`, see :func:`_run`).
 """
 
 from __future__ import annotations
@@ -60,20 +63,31 @@ import functools
 
 import numba
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from ..._backend import get_namespace, is_cupy_array
 from ._llvm import prefetch
+
+try:  # Numba's own fast type key of a call argument (what its dispatch uses)
+    from numba._dispatcher import compute_fingerprint as _fingerprint
+except ImportError:  # pragma: no cover - other Numba versions
+    _fingerprint = numba.typeof
 
 __all__ = [
     "BLOCK_BYTES",
     "ORDERINGS",
     "TILE_BYTES",
     "TILE_STAGES",
+    "call_kernel",
     "can_overwrite",
     "fwht_along_axis",
+    "fwht_checked",
     "fwht_rows_inplace",
     "fwht_xp",
+    "kernel_address",
     "ordering_permutation",
 ]
 
@@ -88,6 +102,75 @@ TILE_STAGES = 6
 #: below this many elements per call, the serial driver is used (thread start-up
 #: costs more than the transform)
 PARALLEL_MIN_SIZE = 1 << 18
+
+
+# ---------------------------------------------------------------------------
+# serial kernels called from parallel drivers by address
+# ---------------------------------------------------------------------------
+# A ``prange`` driver that calls a serial kernel links the kernel's code, and
+# Numba re-optimises the whole linked body for the parallel function, its
+# gufunc and its wrapper: 2.5-3 s on first use for the FWHT passes or the OMP
+# loop, on top of the serial kernel itself. Called through its address, the
+# kernel is compiled once (the specialisation the serial path uses too, from
+# the same cache entry) and the driver compiles only its own loop.
+
+_ADDRESSES: dict = {}
+
+
+def kernel_address(kernel, *args) -> int:
+    """Address of the C entry point of the ``@njit`` kernel ``kernel``
+    specialised for the types of ``args`` (compiled, or loaded from the
+    cache, on first use), for :func:`call_kernel`.
+
+    The kernel must return an int64 and must not raise (an exception in a
+    call by address is printed, not raised). The driver must pass arguments
+    of exactly these types.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.kernels.cpu.wht import kernel_address
+    >>> from numba import njit
+    >>> @njit
+    ... def twice(x):
+    ...     return 2 * x
+    >>> kernel_address(twice, 21) > 0
+    True
+    """
+    key = (kernel, *map(_fingerprint, args))
+    addr = _ADDRESSES.get(key)
+    if addr is None:
+        argtypes = tuple(numba.typeof(a) for a in args)
+        kernel.compile(argtypes)
+        cres = kernel.overloads[argtypes]
+        if cres.signature.return_type != types.int64:
+            raise TypeError(f"{kernel} must return int64, not {cres.signature}")
+        name = cres.fndesc.llvm_cfunc_wrapper_name
+        addr = _ADDRESSES[key] = cres.library.get_pointer_to_function(name)
+    return addr
+
+
+@intrinsic
+def call_kernel(typingctx, address, args):
+    """``kernel(*args)`` (an int64) for the ``address`` that
+    :func:`kernel_address` gave for arguments of the types of the tuple
+    ``args``; only callable from jitted code. One indirect call: nothing of
+    the kernel is compiled into the caller."""
+    if not isinstance(address, types.Integer):
+        return None
+    if not isinstance(args, types.BaseTuple):
+        return None
+    sig = types.int64(address, args)
+
+    def codegen(context, builder, signature, llargs):
+        vals = cgutils.unpack_tuple(builder, llargs[1])
+        fnty = ir.FunctionType(
+            ir.IntType(64), [context.get_value_type(t) for t in args.types]
+        )
+        fn = builder.inttoptr(llargs[0], fnty.as_pointer())
+        return builder.call(fn, vals)
+
+    return sig, codegen
 
 
 # ---------------------------------------------------------------------------
@@ -282,22 +365,49 @@ def _plan(n_bits, q, block_elems, max_group=TILE_STAGES):
     return m, groups
 
 
-# Each pass is one serial loop over a range of work items. ``_run`` walks the
-# passes in Python, so that a small transform compiles only the passes it runs
-# (no tile pass when every stage fits a block); a large one runs them all in
-# ``_fwht_par``, compiled only when first needed. The loop over items lives in
-# the pass function itself: Numba re-optimises every function it links into
-# another, so each level of calls costs compile time.
+# Each pass is one serial loop over a range of work items, with one signature
+# for both passes: ``(src, dst, unit, pair, ip, scale, t0, t1) -> int64``, the
+# integer parameters of the pass in the read-only array ``ip`` (see
+# :func:`_passes`). ``_run`` walks the passes in Python, so that a small
+# transform compiles only the passes it runs (no tile pass when every stage
+# fits a block). A large one runs each pass through ``_par_passes``, which
+# calls the serial pass by its address (:func:`call_kernel`): the parallel
+# driver does not link and re-optimise the pass bodies, and compiles once per
+# layout and precision for both passes. The loop over items lives in the pass
+# function itself: Numba re-optimises every function it links into another,
+# so each level of calls costs compile time.
+#
+# A pass whose ``check`` entry is 1 (the last one, for :func:`sparsela.fwht`)
+# also reports whether an entry it wrote is NaN or Inf (returns 1, else 0):
+# ``v - v != 0`` on the block or tile while it is still in cache, an integer
+# OR that LLVM vectorises. A finite input whose transform overflows in any
+# stage ends with an Inf or a NaN (Inf + finite is Inf, Inf - Inf is NaN), so
+# this is the whole overflow test, at no extra pass over memory.
+
+#: entries of the parameter array ``ip`` of a block pass
+_B_BS, _B_Q, _B_M, _B_COPY, _B_SCALE, _B_CHECK = range(6)
+#: entries of the parameter array ``ip`` of a tile pass
+_T_L, _T_NSB, _T_NCOL, _T_SPAN, _T_R, _T_W, _T_COPY, _T_SCALE, _T_CHECK = range(9)
+
+
 @njit(cache=True)
-def _blocks(src, dst, bs, q, unit, pair, m, copy_in, scale, do_scale, t0, t1):
+def _blocks(src, dst, unit, pair, ip, scale, t0, t1):
     """Block pass items ``t0:t1``: item ``t`` applies the low ``m`` stages to
     the contiguous block ``dst[t * bs : (t + 1) * bs]`` of the flat rows
-    (every row holds a whole number of blocks).
+    (every row holds a whole number of blocks). Returns 1 if ``ip`` asks for
+    the check and a value written is not finite, else 0.
 
     ``unit`` (real rows, ``q == 1``) and ``pair`` (interleaved complex rows,
     ``q == 2``) are True or None, at most one of them True: Numba prunes the
     branch of a None argument at compile time, so that a call compiles only
     the fused radix-8 sweeps (stride variants) that its data needs."""
+    bs = ip[_B_BS]
+    q = ip[_B_Q]
+    m = ip[_B_M]
+    copy_in = ip[_B_COPY] != 0
+    do_scale = ip[_B_SCALE] != 0
+    check = ip[_B_CHECK] != 0
+    bad = np.int64(0)
     for t in range(t0, t1):
         start = t * bs
         d = dst[start : start + bs]
@@ -334,12 +444,29 @@ def _blocks(src, dst, bs, q, unit, pair, m, copy_in, scale, do_scale, t0, t1):
         if do_scale:
             for i in range(bs):
                 d[i] *= scale
+        if check:
+            for i in range(bs):
+                v = d[i]
+                bad |= np.int64(v - v != 0.0)
+    return bad
 
 
 @njit(cache=True)
-def _tiles(src, dst, L, nsb, ncol, span, r, tile_w, copy_in, scale, do_scale, t0, t1):
+def _tiles(src, dst, unit, pair, ip, scale, t0, t1):
     """Tile pass items ``t0:t1``: item ``t`` applies ``r`` stages to ``2**r``
-    rows ``span`` apart and ``tile_w`` wide, in the flat rows of length ``L``."""
+    rows ``span`` apart and ``tile_w`` wide, in the flat rows of length ``L``;
+    returns like :func:`_blocks` (``unit`` and ``pair`` are not used: they
+    give both passes one signature)."""
+    L = ip[_T_L]
+    nsb = ip[_T_NSB]
+    ncol = ip[_T_NCOL]
+    span = ip[_T_SPAN]
+    r = ip[_T_R]
+    tile_w = ip[_T_W]
+    copy_in = ip[_T_COPY] != 0
+    do_scale = ip[_T_SCALE] != 0
+    check = ip[_T_CHECK] != 0
+    bad = np.int64(0)
     per_row = nsb * ncol
     for t in range(t0, t1):
         p = t // per_row
@@ -359,34 +486,32 @@ def _tiles(src, dst, L, nsb, ncol, span, r, tile_w, copy_in, scale, do_scale, t0
                 off = base0 + k * span
                 for c in range(w):
                     dst[off + c] *= scale
+        if check:
+            for k in range(1 << r):
+                row = dst[base0 + k * span : base0 + k * span + w]
+                for c in range(w):
+                    v = row[c]
+                    bad |= np.int64(v - v != 0.0)
+    return bad
 
 
 @njit(cache=True, parallel=True)
-def _fwht_par(src, dst, L, q, unit, pair, m, groups, tile_w, copy_in, scale,
-              do_scale, parts):  # fmt: skip
-    """Every pass of :func:`_run` with its items in ``parts`` contiguous ranges
-    in parallel (one per thread, as the prefetch of the next block assumes);
-    compiled only when a transform first needs it."""
-    if m > 0 or groups.size == 0:
-        bs = q << m
-        n = dst.size // bs
-        last = do_scale and groups.size == 0
+def _par_passes(addrs, n_items, src, dst, unit, pair, ips, scale, flags):
+    """The passes of :func:`_run` in turn, each with its items in
+    ``flags.size`` contiguous ranges in parallel (one per thread, as the
+    prefetch of the next block assumes): pass ``g`` is the serial pass at
+    address ``addrs[g]`` with parameters ``ips[g]``. ``flags[p]`` is the
+    check result of range ``p`` of the last pass."""
+    parts = flags.size
+    for g in range(addrs.size):
+        addr = addrs[g]
+        n = n_items[g]
+        ip = ips[g]
         for p in prange(parts):
-            _blocks(src, dst, bs, q, unit, pair, m, copy_in, scale, last,
-                    p * n // parts, (p + 1) * n // parts)  # fmt: skip
-        copy_in = False
-    span = q << m
-    for g in range(groups.size):
-        r = groups[g]
-        nsb = L // (span << r)
-        ncol = (span + tile_w - 1) // tile_w
-        n = (dst.size // L) * nsb * ncol
-        last = do_scale and g == groups.size - 1
-        for p in prange(parts):
-            _tiles(src, dst, L, nsb, ncol, span, r, tile_w, copy_in, scale, last,
-                   p * n // parts, (p + 1) * n // parts)  # fmt: skip
-        copy_in = False
-        span = span << r
+            flags[p] = call_kernel(
+                addr, (src, dst, unit, pair, ip, scale, p * n // parts,
+                       (p + 1) * n // parts)
+            )  # fmt: skip
 
 
 def _driver_sizes(itemsize):
@@ -395,54 +520,80 @@ def _driver_sizes(itemsize):
     return max(BLOCK_BYTES // itemsize, 8), max(TILE_BYTES // itemsize, 8), TILE_STAGES
 
 
+def _frozen(values):
+    a = np.array(values, dtype=np.int64)
+    a.flags.writeable = False
+    return a
+
+
 @functools.lru_cache(maxsize=512)
-def _passes(n_bits, q, itemsize, *constants):
-    """``(m, groups, tile_w)`` of :func:`_plan` for the module constants, as
-    plain ints, computed once per shape: a small transform takes a few
-    microseconds, so the Python side of a call must stay cheap.
+def _passes(n_bits, q, itemsize, L, copy_in, do_scale, check, *constants):
+    """The passes of :func:`_plan` for the module constants, computed once
+    per shape (a small transform takes a few microseconds, so the Python side
+    of a call must stay cheap): a tuple of ``(is_tile, ip, n_items_per_row)``
+    with the read-only parameter array ``ip`` of each pass; the copy from the
+    input goes with the first pass, the scale and the check with the last.
     ``constants`` (the module's block and tile sizes) only key the cache."""
     block_elems, tile_w, max_group = _driver_sizes(itemsize)
     m, groups = _plan(n_bits, q, block_elems, max_group)
-    return m, tuple(groups.tolist()), tile_w
-
-
-def _run(src, dst, q, n_bits, scale, copy_in, parallel=None):
-    """The passes of :func:`_plan` on the C-contiguous 2-D float ``dst``
-    ``(P, N q)`` (read from ``src`` first when ``copy_in``), each in parallel
-    when ``parallel`` (default: from :data:`PARALLEL_MIN_SIZE` elements on)."""
-    scale = dst.dtype.type(scale)
-    if parallel is None:
-        parallel = dst.size >= PARALLEL_MIN_SIZE
-    key = (BLOCK_BYTES, TILE_BYTES, TILE_STAGES)  # tests may change them
-    m, groups, tile_w = _passes(n_bits, q, dst.itemsize, *key)
-    L = dst.shape[1]
-    src, dst = src.reshape(-1), dst.reshape(-1)
-    copy_in = bool(copy_in)
-    do_scale = bool(scale != 1.0)
-    # None for the sweeps a call does not need: not compiled (see _blocks)
-    unit = True if q == 1 else None
-    pair = True if q == 2 else None
-    if parallel:  # on one thread too: see the notes of kernels.cpu.sparse
-        parts = numba.get_num_threads()
-        _fwht_par(src, dst, L, q, unit, pair, m, np.array(groups, dtype=np.int64),
-                  tile_w, copy_in, scale, do_scale, parts)  # fmt: skip
-        return
+    groups = groups.tolist()
+    out = []
     if m > 0 or not groups:
         bs = q << m
-        last = do_scale and not groups
-        _blocks(src, dst, bs, q, unit, pair, m, copy_in, scale, last, 0, dst.size // bs)
+        last = not groups
+        ip = (bs, q, m, copy_in, do_scale and last, check and last)
+        out.append((False, _frozen(ip), L // bs))
         copy_in = False
     span = q << m
     for g, r in enumerate(groups):
         nsb = L // (span << r)
         ncol = (span + tile_w - 1) // tile_w
-        last = do_scale and g == len(groups) - 1
-        n_items = (dst.size // L) * nsb * ncol
-        _tiles(
-            src, dst, L, nsb, ncol, span, r, tile_w, copy_in, scale, last, 0, n_items
-        )
+        last = g == len(groups) - 1
+        ip = (L, nsb, ncol, span, r, tile_w, copy_in, do_scale and last,
+              check and last)  # fmt: skip
+        out.append((True, _frozen(ip), nsb * ncol))
         copy_in = False
         span = span << r
+    return tuple(out)
+
+
+def _run(src, dst, q, n_bits, scale, copy_in, parallel=None, check=False):
+    """The passes of :func:`_plan` on the C-contiguous 2-D float ``dst``
+    ``(P, N q)`` (read from ``src`` first when ``copy_in``), each in parallel
+    when ``parallel`` (default: from :data:`PARALLEL_MIN_SIZE` elements on).
+    Returns True when ``check`` and some entry of the result is NaN or Inf,
+    else False."""
+    scale = dst.dtype.type(scale)
+    if parallel is None:
+        parallel = dst.size >= PARALLEL_MIN_SIZE
+    P, L = dst.shape
+    key = (BLOCK_BYTES, TILE_BYTES, TILE_STAGES)  # tests may change them
+    passes = _passes(n_bits, q, dst.itemsize, L, bool(copy_in),
+                     bool(scale != 1.0), bool(check), *key)  # fmt: skip
+    src, dst = src.reshape(-1), dst.reshape(-1)
+    # None for the sweeps a call does not need: not compiled (see _blocks)
+    unit = True if q == 1 else None
+    pair = True if q == 2 else None
+    if parallel:  # on one thread too: see the notes of kernels.cpu.sparse
+        ip0 = passes[0][1]
+        addrs = np.empty(len(passes), dtype=np.int64)
+        n_items = np.empty(len(passes), dtype=np.int64)
+        ips = np.zeros((len(passes), _T_CHECK + 1), dtype=np.int64)
+        for g, (is_tile, ip, n) in enumerate(passes):
+            kernel = _tiles if is_tile else _blocks
+            addrs[g] = kernel_address(kernel, src, dst, unit, pair, ip0, scale, 0, 0)
+            n_items[g] = P * n
+            ips[g, : ip.size] = ip
+        ips.flags.writeable = False  # its rows: the type of ip0, as compiled
+        flags = np.zeros(numba.get_num_threads(), dtype=np.int64)
+        _par_passes(addrs, n_items, src, dst, unit, pair, ips, scale, flags)
+        return bool(flags.any())
+    bad = 0
+    for is_tile, ip, n in passes:
+        bad = (_tiles if is_tile else _blocks)(
+            src, dst, unit, pair, ip, scale, 0, P * n
+        )
+    return bool(bad)
 
 
 def fwht_rows_inplace(a, q=1, scale=1.0, parallel=None):
@@ -530,8 +681,24 @@ def fwht_along_axis(x, axis=-1, normalized=False, ordering="natural", overwrite=
     >>> fwht_along_axis(np.array([1.0, 2.0, 3.0, 4.0]), -1, False, "natural")
     array([10., -2., -4.,  0.])
     """
+    return fwht_checked(x, axis, normalized, ordering, overwrite, False)[0]
+
+
+def fwht_checked(x, axis, normalized, ordering, overwrite, check):
+    """:func:`fwht_along_axis`, returning ``(out, bad)``: with ``check`` (NumPy
+    input only), ``bad`` tells whether some entry of ``out`` is NaN or Inf,
+    found by the last pass of the kernel on the data in cache (no pass over
+    the result); otherwise ``bad`` is None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.kernels.cpu.wht import fwht_checked
+    >>> fwht_checked(np.array([1e308, 1e308]), -1, False, "natural", False, True)
+    (array([inf,  0.]), True)
+    """
     if is_cupy_array(x):
-        return fwht_xp(x, axis, normalized, ordering)
+        return fwht_xp(x, axis, normalized, ordering), None
     x = np.asarray(x)
     dtype = _work_dtype(x.dtype)
     axis = axis % x.ndim if x.ndim else 0
@@ -560,10 +727,12 @@ def fwht_along_axis(x, axis=-1, normalized=False, ordering="natural", overwrite=
         src = src.reshape(P, n * Q)
         dst = dst.reshape(P, n * Q)
         scale = 1.0 / np.sqrt(n) if normalized else 1.0
-        _run(src, dst, Q, n_bits, scale, copy_in)
+        bad = _run(src, dst, Q, n_bits, scale, copy_in, check=check)
+    else:
+        bad = False
     if ordering != "natural":
         out = np.take(out, ordering_permutation(n_bits, ordering), axis=axis)
-    return out
+    return out, (bad if check else None)
 
 
 def fwht_xp(x, axis=-1, normalized=False, ordering="natural"):
