@@ -5,6 +5,9 @@
 writes one figure. It first compiles (or loads from the Numba cache) the
 kernels its panels use, so that the times it prints are solve times.
 
+``sparsela solve A y --method omp`` recovers a sparse ``x`` from files
+(see :mod:`sparsela.cli.solve`).
+
 ``sparsela compile`` fills the Numba cache for every kernel and dtype ahead
 of time, in parallel processes, so that no later first call pays for
 compilation (see :func:`compile_kernels`).
@@ -318,7 +321,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_compile.add_argument(
         "-j", "--jobs", type=int, help="worker processes (default: CPU count)"
     )
+    from . import solve
+
+    solve.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "solve":
+        try:
+            return solve.run(args)
+        except ValueError as exc:  # bad files or options: one line, no traceback
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            print(f"sparsela solve: error: {msg}", file=sys.stderr)
+            return 2
     if args.command == "demo":
         return demo(args.output)
     if args.command == "compile":

@@ -168,6 +168,16 @@ class _Compressed(SparseFormat):
         cls = sp.csr_array if self._csr_like else sp.csc_array
         return cls((self._data, self._indices, self._indptr), shape=self._shape)
 
+    def _asformat(self, format: str, **kwargs: Any) -> SparseFormat:
+        if kwargs or format not in ("csr", "csc") or format == self.format:
+            return super()._asformat(format, **kwargs)
+        # CSR <-> CSC: SciPy transposes the validated arrays into new ones, so
+        # neither the copy of to_scipy nor a second validation is needed
+        view = self._scipy_view()
+        S = view.tocsr() if format == "csr" else view.tocsc()
+        cls = CSR if format == "csr" else CSC
+        return cls(S.data, S.indices, S.indptr, self._shape, check=False)
+
     def to_scipy(self) -> Any:
         """Equivalent ``scipy.sparse`` array, arrays copied.
 
@@ -207,8 +217,8 @@ class _Compressed(SparseFormat):
         1
         """
         S = self.to_scipy()
-        S.sum_duplicates()
-        return type(self).from_scipy(S)
+        S.sum_duplicates()  # in place, on the copies: valid, canonical arrays
+        return type(self)(S.data, S.indices, S.indptr, self._shape, check=False)
 
     @classmethod
     def from_dense(cls, A: Any) -> _Compressed:
