@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from .._backend import get_namespace
-from .._validation import check_array, check_finite, check_scalar
+from .._dask import is_dask_array
+from .._validation import check_array, check_finite, check_scalar, result_dtype
 from ..kernels.cpu.wht import ORDERINGS, can_overwrite, fwht_along_axis, fwht_checked
 
 __all__ = ["fwht"]
@@ -42,6 +43,29 @@ def _check_length(n: int, axis: int) -> None:
         )
 
 
+def _fwht_dask(x: Any, axis: Any, normalized: Any, ordering: Any) -> Any:
+    """``fwht`` of a Dask array: the transformed axis made whole, every chunk
+    transformed where it lives (lazy)."""
+    if x.ndim == 0:
+        raise ValueError("x must be at least 1-dimensional, got a scalar")
+    if x.dtype.kind not in "biufc":
+        raise TypeError(f"x must hold numbers, got dtype {x.dtype}")
+    axis = _check_axis(axis, x.ndim)
+    _check_length(int(x.shape[axis]), axis)
+    ordering = _check_ordering(ordering)
+    if not isinstance(normalized, (bool, np.bool_)):
+        raise TypeError(f"normalized must be a bool, got {normalized!r}")
+    if len(x.chunks[axis]) > 1:
+        x = x.rechunk({axis: -1})
+    return x.map_blocks(
+        fwht,
+        axis=axis,
+        normalized=bool(normalized),
+        ordering=ordering,
+        dtype=result_dtype(x.dtype),
+    )
+
+
 def _check_ordering(ordering: Any) -> str:
     if not isinstance(ordering, str) or ordering not in ORDERINGS:
         raise ValueError(f"ordering must be one of {ORDERINGS}, got {ordering!r}")
@@ -64,7 +88,8 @@ def fwht(
         Input of any shape; real or complex, float32 or float64 (integers and
         booleans are computed in float64). ``x.shape[axis]`` must be a power of
         two. Every other axis is a batch axis (for a matrix of signals in
-        columns, use ``axis=0``). ``x`` is never modified.
+        columns, use ``axis=0``). A Dask array is transformed lazily, chunk
+        by chunk (the transformed axis made whole). ``x`` is never modified.
     axis : int, default=-1
         Axis along which to transform.
     normalized : bool, default=False
@@ -157,6 +182,8 @@ def fwht(
            [-8., -8.],
            [ 0.,  0.]])
     """
+    if is_dask_array(x):
+        return _fwht_dask(x, axis, normalized, ordering)
     x = _check_x(x)
     axis = _check_axis(axis, x.ndim)
     _check_length(int(x.shape[axis]), axis)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._dask import over_dask_signals
 from ..._result import SBLResult, Status
 from ..._scaling import pow2_scale
 from ..._validation import (
@@ -62,6 +63,7 @@ def explicit_matrix(op: Any, dtype: Any) -> np.ndarray:
     return M.astype(dtype, copy=False)
 
 
+@over_dask_signals(SBLResult, couples=lambda kw: bool(kw.get("joint")))
 def sbl(
     A: Any,
     y: Any,
@@ -95,6 +97,8 @@ def sbl(
         ``todense()``.
     y : array_like of shape (m,) or (m, n_signals)
         Measurements, signals in columns.
+        A Dask array (columns chunked) gives a lazy result of Dask arrays,
+        each chunk solved where it lives (``callback`` is refused then).
     noise_var : float, optional
         Noise variance ``σ² > 0``, shared by every signal. Learned when
         omitted, per signal (per group with ``joint=True``), started at

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._dask import over_dask_signals
 from ..._result import ProxResult, make_result
 from ..._threads import blas_single_thread
 from ..._validation import (
@@ -36,6 +37,7 @@ __all__ = ["fista", "ista", "lambda_max"]
 
 
 # ---- public API ---------------------------------------------------------------
+@over_dask_signals(ProxResult)
 def ista(
     A: Any,
     y: Any,
@@ -67,6 +69,8 @@ def ista(
         Anything :func:`sparsela.operators.aslinearoperator` accepts.
     y : array_like of shape (m,) or (m, n_signals)
         Measurements; several signals go in the columns.
+        A Dask array (columns chunked) gives a lazy result of Dask arrays,
+        each chunk solved where it lives (``callback`` is refused then).
     lam, penalty, weights, groups, l1_ratio, lower, upper, backtracking, step, \
 x0, max_iter, tol, callback
         See :func:`fista`.
@@ -106,6 +110,7 @@ x0, max_iter, tol, callback
     )  # fmt: skip
 
 
+@over_dask_signals(ProxResult)
 def fista(
     A: Any,
     y: Any,
@@ -139,6 +144,8 @@ def fista(
     y : array_like of shape (m,) or (m, n_signals)
         Measurements; several signals go in the columns and are solved in one
         batched iteration, each with its own step, gap and stopping.
+        A Dask array (columns chunked) gives a lazy result of Dask arrays,
+        each chunk solved where it lives (``callback`` is refused then).
     lam : float or array_like of shape (n_signals,), optional
         Non-negative weight of the penalty, one for every signal or one per
         signal (e.g. ``0.1 * lambda_max(A, Y)``); required for every named

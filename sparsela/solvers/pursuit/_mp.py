@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..._dask import over_dask_signals
 from ..._result import OMPResult
 from ..._validation import check_callback, check_problem
 from ._assemble import assemble, settle_tol
@@ -22,6 +23,7 @@ from ._signals import Signals, rows_of, run_split
 __all__ = ["mp"]
 
 
+@over_dask_signals(OMPResult, refuse=("callback", "return_path"))
 def mp(
     A: Any,
     y: Any,
@@ -49,6 +51,8 @@ def mp(
         adjoint).
     y : array_like of shape (m,) or (m, n_signals)
         Signal(s), one per column, coded independently.
+        A Dask array (columns chunked) gives a lazy result of Dask arrays,
+        each chunk solved where it lives (``callback`` is refused then).
     n_nonzero : int, optional
         Largest number of distinct atoms per signal (``1 <= n_nonzero <=
         n``): a signal stops before a step that would add one more. Default

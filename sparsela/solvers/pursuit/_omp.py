@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..._dask import over_dask_signals
 from ..._result import OMPResult
 from ..._validation import check_callback, check_problem
 from ._assemble import assemble, settle_tol
@@ -28,6 +29,7 @@ from ._signals import Signals, rows_of, run_split
 __all__ = ["omp"]
 
 
+@over_dask_signals(OMPResult, refuse=("callback", "return_path"))
 def omp(
     A: Any,
     y: Any,
@@ -54,6 +56,8 @@ def omp(
         have unit norm but must be non-zero.
     y : array_like of shape (m,) or (m, n_signals)
         Signal(s), one per column, coded independently.
+        A Dask array (columns chunked) gives a lazy result of Dask arrays,
+        each chunk solved where it lives (``callback`` is refused then).
     n_nonzero : int, optional
         Largest number of atoms per signal, ``1 <= n_nonzero <= min(m, n)``.
         Default ``max(int(0.1 * n), 1)`` when neither ``n_nonzero`` nor
