@@ -8,6 +8,9 @@ kernels its panels use, so that the times it prints are solve times.
 ``sparsela solve A y --method omp`` recovers a sparse ``x`` from files
 (see :mod:`sparsela.cli.solve`).
 
+``sparsela bench`` times sparsela against the installed peers and writes a
+report (see :mod:`sparsela.cli.bench`).
+
 ``sparsela compile`` fills the Numba cache for every kernel and dtype ahead
 of time, in parallel processes, so that no later first call pays for
 compilation (see :func:`compile_kernels`).
@@ -321,10 +324,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_compile.add_argument(
         "-j", "--jobs", type=int, help="worker processes (default: CPU count)"
     )
-    from . import solve
+    from . import bench, solve
 
     solve.add_parser(sub)
+    bench.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "bench":
+        try:
+            return bench.run(args)
+        except ValueError as exc:
+            print(f"sparsela bench: error: {exc}", file=sys.stderr)
+            return 2
     if args.command == "solve":
         try:
             return solve.run(args)
