@@ -58,6 +58,13 @@ def _warm_up_panels() -> None:
     X[[3, 100, 700]] = [2.0, -1.0, 0.5]
     signal = sparsela.fwht(X) / N
     sparsela.sparse_wht(lambda idx: signal[idx], N, sparsity=3, random_state=rng)
+    from sparsela.nn import SparseLinear  # sparse_layer: float32, both kernels
+
+    layer = SparseLinear.from_dense(rng.standard_normal((8, 8)).astype(np.float32))
+    Xf = rng.standard_normal((4, 8)).astype(np.float32)
+    layer.forward(Xf)
+    with parallel_everywhere():
+        layer.forward(Xf)
 
 
 class _CompileTimer:
@@ -117,8 +124,22 @@ def demo(output: str = "sparsela_demo.png") -> int:
     >>> demo("/tmp/sparsela_demo_doctest.png")  # doctest: +SKIP
     0
     """
-    import matplotlib
+    from pathlib import Path
 
+    out = Path(output)
+    if out.suffix.lower() != ".png":
+        raise ValueError(f"output must end in .png, got {output!r}")
+    if not out.parent.is_dir():
+        raise ValueError(f"output: no such folder: {out.parent}")
+    if not os.access(out.parent, os.W_OK):
+        raise ValueError(f"output: cannot write into {out.parent}")
+    try:
+        import matplotlib
+    except ImportError:
+        raise ValueError(
+            "the demo draws its figure with matplotlib, which is not installed: "
+            "pip install 'sparsela[plot]'"
+        ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -343,7 +364,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"sparsela solve: error: {msg}", file=sys.stderr)
             return 2
     if args.command == "demo":
-        return demo(args.output)
+        try:
+            return demo(args.output)
+        except ValueError as exc:  # checked before any work starts
+            print(f"sparsela demo: error: {exc}", file=sys.stderr)
+            return 2
     if args.command == "compile":
         try:
             compile_kernels(args.only, args.dtypes, args.jobs)

@@ -58,3 +58,17 @@ def test_one_panel_per_module_with_one_signature():
         ]
         assert sig.return_annotation in ("str", str)
     assert len({p.TITLE for p in panels.PANELS}) == len(panels.PANELS)
+
+
+def test_demo_checks_its_output_before_any_work(tmp_path, capsys, monkeypatch):
+    assert main(["demo", "-o", str(tmp_path / "missing" / "demo.png")]) == 2
+    err = capsys.readouterr()
+    assert err.err.startswith("sparsela demo: error: output: no such folder")
+    assert err.out == ""  # nothing ran
+    assert main(["demo", "-o", str(tmp_path / "demo.jpg")]) == 2
+    assert "must end in .png" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    assert main(["demo", "-o", str(tmp_path / "demo.png")]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'sparsela[plot]'" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
