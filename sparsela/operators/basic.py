@@ -101,8 +101,10 @@ class Dense(LinearOperator):
 class SparseMatrix(LinearOperator):
     """A sparse matrix (sparsela format or ``scipy.sparse``) as an operator.
 
-    SciPy sparse input is converted once to sparsela's :class:`~sparsela.formats.CSR`
-    so that products run on the Numba kernels.
+    SciPy sparse input is wrapped once in sparsela's
+    :class:`~sparsela.formats.CSC` (CSC input, arrays kept) or
+    :class:`~sparsela.formats.CSR` (any other format) so that products run on
+    the Numba kernels.
 
     Parameters
     ----------
@@ -120,14 +122,15 @@ class SparseMatrix(LinearOperator):
     """
 
     def __init__(self, S: Any) -> None:
-        from ..formats import CSR
+        from ..formats import CSC, CSR
 
         if scipy.sparse.issparse(S):
             if S.ndim != 2:
                 raise ValueError(f"S must be 2-dimensional, got shape {S.shape}")
             if S.dtype.kind not in "fc":
                 S = S.astype(np.float64)
-            S = CSR.from_scipy(S)
+            # CSC stays CSC (its arrays kept): column solvers need no conversion
+            S = CSC.from_scipy(S) if S.format == "csc" else CSR.from_scipy(S)
         elif not _is_format(S):
             raise TypeError(
                 "S must be a sparsela format or scipy.sparse matrix, "

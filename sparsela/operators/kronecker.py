@@ -75,7 +75,7 @@ def _real(dtype):
 
 
 class Kronecker(LinearOperator):
-    """Kronecker product ``A_1 ⊗ A_2 ⊗ ... ⊗ A_I`` that never forms the product.
+    """Kronecker product ``A_1 ⊗ A_2 ⊗ ⋯ ⊗ A_I`` that never forms the product.
 
     Flattening convention (C order, as ``np.kron``): for ``x = X.reshape(-1)``
     with ``X`` of shape ``(n_1, ..., n_I)``, ``K @ x`` equals
