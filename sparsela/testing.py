@@ -24,6 +24,17 @@ RTOL = {
 def default_rtol(dtype: Any) -> float:
     """Relative tolerance matched to a dtype's precision (from :data:`RTOL`).
 
+    Parameters
+    ----------
+    dtype : dtype_like
+        The dtype of the values compared; integers and other kinds use the
+        float64 (or complex128) tolerance.
+
+    Returns
+    -------
+    float
+        The tolerance.
+
     Examples
     --------
     >>> import numpy as np
@@ -172,6 +183,26 @@ def assert_operator_matches_dense(
     op: Any, dense: Any, *, rtol: float | None = None, random_state: Any = 0
 ) -> None:
     """Assert that ``op`` acts like the matrix ``dense`` (and its adjoint too).
+
+    Compares ``A @ X``, ``Aᴴ @ Y`` and their one-vector forms on random
+    inputs of the operator's dtype.
+
+    Parameters
+    ----------
+    op : operator or array_like
+        Anything :func:`~sparsela.aslinearoperator` takes.
+    dense : array_like, shape ``op.shape``
+        The matrix ``op`` should equal.
+    rtol : float, optional
+        Relative tolerance, scaled by the largest entry and the size; default
+        :func:`default_rtol` of the dtype.
+    random_state : int or Generator, default=0
+        Seed of the random inputs.
+
+    Raises
+    ------
+    AssertionError
+        A shape or a product that differs.
 
     Examples
     --------

@@ -216,6 +216,14 @@ class SparseFormat:
     ``_rmatmat(Y)`` take C-order NumPy arrays of the right shape and a
     floating dtype and skip validation; they are for internal callers (the
     ``SparseMatrix`` operator) that validated already.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.formats import CSR, SparseFormat
+    >>> A = CSR.from_dense(np.eye(2))
+    >>> isinstance(A, SparseFormat), A.format, A.asformat("coo").format
+    (True, 'csr', 'coo')
     """
 
     format: str = ""

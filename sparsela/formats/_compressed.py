@@ -342,6 +342,21 @@ class CSC(_Compressed):
     ``indices`` holds row indices and column ``j`` holds
     ``data[indptr[j]:indptr[j + 1]]``.
 
+    Parameters
+    ----------
+    data : array_like, shape (nnz,)
+        Stored values (float32/64 or complex64/128, finite).
+    indices : array_like of int, shape (nnz,)
+        Row index of each stored value; within a column they may be unsorted
+        and repeat (repeated entries add up).
+    indptr : array_like of int, shape (columns + 1,)
+        Column ``j`` holds ``data[indptr[j]:indptr[j + 1]]``.
+    shape : tuple of int
+        ``(rows, columns)``.
+    check : bool, default=True, keyword-only
+        Validate the arrays; ``check=False`` is for internal callers, as for
+        :class:`CSR`.
+
     Notes
     -----
     ``A @ x`` scatters over columns (per-thread buffers when the matrix has

@@ -83,6 +83,11 @@ class BlockDiag(LinearOperator):
 class HStack(LinearOperator):
     """Horizontal stack ``[A_1, A_2, ..., A_k]`` (same number of rows).
 
+    Parameters
+    ----------
+    *ops : operator or array_like
+        The blocks, left to right (anything :func:`aslinearoperator` takes).
+
     Examples
     --------
     >>> import numpy as np
@@ -130,6 +135,11 @@ class HStack(LinearOperator):
 
 class VStack(LinearOperator):
     """Vertical stack ``[A_1; A_2; ...; A_k]`` (same number of columns).
+
+    Parameters
+    ----------
+    *ops : operator or array_like
+        The blocks, top to bottom (anything :func:`aslinearoperator` takes).
 
     Examples
     --------

@@ -509,6 +509,13 @@ PENALTIES: dict[str, type[Penalty]] = {}
 def register(cls: type[Penalty]) -> type[Penalty]:
     """Class decorator: add a :class:`Penalty` to :data:`PENALTIES` by its ``name``.
 
+    The decorated class needs a unique, non-empty ``name``.
+
+    Returns
+    -------
+    type
+        The class itself, now listed in :data:`PENALTIES`.
+
     Examples
     --------
     >>> from sparsela.penalties import PENALTIES
