@@ -84,6 +84,19 @@ def _solve_block(func: Callable, A: Any, block: np.ndarray, kwargs: dict) -> Any
     return func(A, block, **kwargs)
 
 
+# options that may hold one value per signal: split with the chunks
+_PER_SIGNAL_OPTIONS = ("lam", "tol")
+
+
+def _chunk_options(kwargs: dict, lo: int, hi: int, n_signals: int) -> dict:
+    out = dict(kwargs)
+    for name in _PER_SIGNAL_OPTIONS:
+        value = kwargs.get(name)
+        if value is not None and np.ndim(value) == 1 and len(value) == n_signals:
+            out[name] = np.asarray(value)[lo:hi]
+    return out
+
+
 def _field(res: Any, name: str) -> Any:
     return getattr(res, name)
 
@@ -102,7 +115,11 @@ def _dask_result(func, A, Y, kwargs, result_cls, n_cols: int, dtype) -> Any:
     widths = Y.chunks[1]
     solve = dask.delayed(_solve_block, pure=True)
     field = dask.delayed(_field, pure=True)
-    parts = [solve(func, a_ref, b, kwargs) for b in blocks]
+    bounds = np.cumsum((0, *widths))
+    parts = [
+        solve(func, a_ref, b, _chunk_options(kwargs, lo, hi, Y.shape[1]))
+        for b, lo, hi in zip(blocks, bounds[:-1], bounds[1:], strict=True)
+    ]
     names = {f.name for f in dataclasses.fields(result_cls)}
     values: dict[str, Any] = {}
     for name, kind in _MATRICES.items():

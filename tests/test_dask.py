@@ -39,6 +39,7 @@ CALLS = {
     "fista": (sparsela.fista, dict(lam=0.02, tol=1e-10)),
     "ista": (sparsela.ista, dict(lam=0.02, tol=1e-8)),
     "sbl": (sparsela.sbl, dict(noise_var=1e-6)),
+    "bcd": (sparsela.bcd, dict(lam=0.02, tol=1e-10)),
 }
 
 
@@ -81,6 +82,17 @@ def test_chunked_signals_match_in_memory(client, problem, name):
     if name in ("omp", "sbl"):
         assert [s.tolist() for s in support] == [s.tolist() for s in ref.support]
         np.testing.assert_allclose(x, X, atol=5e-3)
+
+
+@pytest.mark.parametrize("name", ["fista", "bcd"])
+def test_per_signal_lam_is_split_with_the_chunks(client, problem, name):
+    func = CALLS[name][0]
+    A, X, Y = problem
+    lam = 0.05 * sparsela.lambda_max(A, Y)  # one per signal
+    ref = func(A, Y, lam=lam, tol=1e-10)
+    res = func(A, da.from_array(Y, chunks=(30, 6)), lam=lam, tol=1e-10)
+    np.testing.assert_allclose(res.x.compute(), ref.x, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(res.objective.compute(), ref.objective, rtol=1e-7)
 
 
 def test_operator_is_scattered_once_not_embedded_per_task(client, problem):

@@ -84,6 +84,19 @@ def test_fista_with_lam_ratio_and_sbl(problem, capsys):
     np.testing.assert_array_equal(np.load(d / "xs.npy"), sparsela.sbl(A, Y[:, 0]).x)
 
 
+def test_bcd_from_files(problem, capsys):
+    d, A, X, Y = problem
+    code, out, err = _solve(
+        capsys, d / "A.mtx", d / "y.npy", "--method", "bcd", "--lam-ratio", 0.01,
+        "--tol", 1e-10, "-o", d / "xb.npy",
+    )  # fmt: skip
+    assert code == 0, err
+    lam = 0.01 * sparsela.lambda_max(A, Y[:, 0])
+    ref = sparsela.bcd(A, Y[:, 0], lam=lam, tol=1e-10).x
+    np.testing.assert_allclose(np.load(d / "xb.npy"), ref, rtol=1e-12, atol=1e-14)
+    assert "1/1 converged" in out
+
+
 def test_pickled_npy_is_refused_without_unpickling(problem, capsys):
     d, *_ = problem
     bad = d / "bad.npy"

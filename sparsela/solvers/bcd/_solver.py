@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ..._dask import over_dask_signals
 from ..._result import ProxResult, make_result
 from ..._threads import blas_single_thread
 from ..._validation import (
@@ -36,6 +37,7 @@ UPDATES = ("lipschitz", "adaptive", "matrix")
 _PEN_CODES = {L1: _k.PEN_L1, NonNegL1: _k.PEN_NONNEG, GroupL1: _k.PEN_GROUP}
 
 
+@over_dask_signals(ProxResult)
 def bcd(
     A: Any,
     y: Any,
