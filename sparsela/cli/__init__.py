@@ -53,6 +53,7 @@ def _warm_up_panels() -> None:
         sparsela.omp(D, Y, n_nonzero=3)
     lam = 0.05 * sparsela.lambda_max(D, Y[:, 0])
     sparsela.fista(D, Y[:, 0], lam=lam, tol=1e-8)
+    sparsela.bcd(D, Y[:, 0], lam=lam, tol=1e-8)  # bcd
     N = 1 << 10  # sparse_wht: a signal given as a function, blind SPRIGHT
     X = np.zeros(N)
     X[[3, 100, 700]] = [2.0, -1.0, 0.5]

@@ -18,15 +18,37 @@ Examples
 --------
 >>> from sparsela.cli.panels import PANELS
 >>> [p.__name__.rsplit(".", 1)[-1] for p in PANELS]  # doctest: +NORMALIZE_WHITESPACE
-['fwht', 'csr', 'nm', 'kronecker', 'omp', 'lasso', 'kron_sbl', 'sparse_wht',
- 'sparse_layer']
+['fwht', 'csr', 'nm', 'kronecker', 'omp', 'lasso', 'bcd', 'kron_sbl',
+ 'sparse_wht', 'sparse_layer']
 """
 
 from __future__ import annotations
 
-from . import csr, fwht, kron_sbl, kronecker, lasso, nm, omp, sparse_layer, sparse_wht
+from . import (
+    bcd,
+    csr,
+    fwht,
+    kron_sbl,
+    kronecker,
+    lasso,
+    nm,
+    omp,
+    sparse_layer,
+    sparse_wht,
+)
 
 __all__ = ["PANELS"]
 
 #: The panels of ``sparsela demo``, in the order they are run and drawn.
-PANELS = (fwht, csr, nm, kronecker, omp, lasso, kron_sbl, sparse_wht, sparse_layer)
+PANELS = (
+    fwht,
+    csr,
+    nm,
+    kronecker,
+    omp,
+    lasso,
+    bcd,
+    kron_sbl,
+    sparse_wht,
+    sparse_layer,
+)
