@@ -107,12 +107,7 @@ class _Compressed(SparseFormat):
         """True when indices are sorted within each slice without duplicates."""
         if self.nnz < 2:
             return True
-        d = np.diff(self._indices.astype(np.int64))
-        starts = self._indptr[1:-1].astype(np.int64)
-        starts = starts[(starts > 0) & (starts < self.nnz)] - 1
-        ok = d > 0
-        ok[starts] = True
-        return bool(ok.all())
+        return bool(ks.is_canonical(self._indices, self._indptr))
 
     def _major_minor(self) -> tuple[int, int]:
         m, n = self._shape

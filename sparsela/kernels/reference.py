@@ -152,6 +152,15 @@ def nm_sddmm(positions, n, m, X, Yt, out):
     return out
 
 
+def is_canonical_reference(indices, indptr):
+    """Whether indices increase strictly within every slice of ``indptr``."""
+    indices = np.asarray(indices, dtype=np.int64)
+    return all(
+        bool(np.all(np.diff(indices[indptr[i] : indptr[i + 1]]) > 0))
+        for i in range(len(indptr) - 1)
+    )
+
+
 # ---- Walsh-Hadamard (mirrors kernels/cpu/wht.py) ----------------------------
 # [section: wht]
 
@@ -614,3 +623,156 @@ def sparse_wht_peel_reference(
     ks = np.array(list(decoded), dtype=np.int64)
     amps = np.array([decoded[k] for k in decoded], dtype=np.complex128)
     return ks, amps, n_rounds, n_left
+
+
+# [section: bcd]
+def _bcd_partial(A, R, j, loss, aux):
+    """Partial derivative of the loss in ``x_j`` from the fit ``R`` (dense ``A``)."""
+    if loss == 2:
+        return R[j] - aux[j]
+    if loss == 3:
+        m = A.shape[0]
+        return aux[m + j] + A[:, j] @ (aux[:m] * R)
+    if loss == 1:
+        y = aux.real
+        return A[:, j] @ (-y / (1.0 + np.exp(y * R.real)))
+    return np.vdot(A[:, j], R)
+
+
+def _bcd_prox(v, t, pen, w=1.0):
+    v = np.asarray(v)
+    if pen == 3:
+        nrm = np.linalg.norm(v)
+        return v * (max(0.0, 1.0 - t * w / nrm) if nrm > 0 else 0.0)
+    if pen == 2:
+        return np.maximum(v.real - t, 0.0) + 0 * v
+    if pen == 1:
+        a = np.abs(v)
+        return np.where(a > t, v * (1 - t / np.where(a > 0, a, 1)), 0 * v)
+    return v
+
+
+def cd_epochs_dense(A, R, x, lips, ws, n_epochs, loss, pen, lam, aux):
+    """Reference: ``x_j <- prox_{lam/L_j}(x_j - grad_j / L_j)`` over ``ws``,
+    ``R += (x_j^new - x_j) A_j`` after each coordinate (in place)."""
+    A = np.asarray(A)
+    for _ in range(n_epochs):
+        for j in ws:
+            if lips[j] <= 0:
+                continue
+            g = _bcd_partial(A, R, j, loss, aux)
+            new = _bcd_prox(x[j] - g / lips[j], lam / lips[j], pen)[()]
+            R += (new - x[j]) * A[:, j]
+            x[j] = new
+
+
+def cd_epochs_csc(data, indices, indptr, R, x, lips, ws, n_epochs, loss, pen, lam, aux):
+    """Reference on a dense copy of the CSC matrix."""
+    A = _csc_dense(data, indices, indptr, R.shape[0], x.shape[0])
+    cd_epochs_dense(A, R, x, lips, ws, n_epochs, loss, pen, lam, aux)
+
+
+def _csc_dense(data, indices, indptr, m, n):
+    A = np.zeros((m, n), dtype=data.dtype)
+    for j in range(n):
+        for p in range(indptr[j], indptr[j + 1]):
+            A[indices[p], j] += data[p]
+    return A
+
+
+def bcd_epochs_dense(
+    A, R, x, perm, ptr, lips, ws, n_epochs, loss, pen, lam, weights, aux, buf
+):
+    """Reference: ``x_b <- prox_{g/L_b}(x_b - grad_b / L_b)`` over the blocks ``ws``."""
+    A = np.asarray(A)
+    for _ in range(n_epochs):
+        for b in ws:
+            if lips[b] <= 0:
+                continue
+            idx = perm[ptr[b] : ptr[b + 1]]
+            g = np.array([_bcd_partial(A, R, j, loss, aux) for j in idx])
+            w = weights[b] if pen == 3 else 1.0
+            new = _bcd_prox(x[idx] - g / lips[b], lam / lips[b], pen, w)
+            R += A[:, idx] @ (new - x[idx])
+            x[idx] = new
+
+
+def bcd_epochs_csc(
+    data, indices, indptr, R, x, perm, ptr, lips, ws, n_epochs, loss, pen, lam,
+    weights, aux, buf,
+):  # fmt: skip
+    """Reference on a dense copy of the CSC matrix."""
+    A = _csc_dense(data, indices, indptr, R.shape[0], x.shape[0])
+    bcd_epochs_dense(A, R, x, perm, ptr, lips, ws, n_epochs, loss, pen, lam,
+                     weights, aux, buf)  # fmt: skip
+
+
+def col_dots_dense(A, W, cols, out):
+    """Reference ``out[k] = A_{:, cols[k]}^H W``."""
+    out[:] = np.asarray(A)[:, cols].conj().T @ W
+    return out
+
+
+def col_dots_csc(data, indices, indptr, W, cols, out):
+    """Reference on a dense copy (the row count is that of ``W``)."""
+    A = _csc_dense(data, indices, indptr, W.shape[0], int(indptr.shape[0] - 1))
+    return col_dots_dense(A, W, cols, out)
+
+
+# ---- sparse layers (mirrors kernels/cpu/nn.py) ------------------------------
+# [section: nn]
+# The layer products are the format products of the sparse section on the
+# feature-major layout (``Xt = X.T``); csr_sddmm, bsr_sddmm and nm_sddmm
+# there are the references of the kernels of the same names.
+
+
+def csr_forward(data, indices, indptr, Xt, out):
+    """Reference ``out += A @ Xt`` for CSR ``A``."""
+    return csr_matmat(data, indices, indptr, Xt, out)
+
+
+def bsr_forward(data, indices, indptr, Xt, out):
+    """Reference ``out += A @ Xt`` for BSR ``A``."""
+    return bsr_matmat(data, indices, indptr, Xt, out)
+
+
+def nm_forward(values, positions, n, m, Xt, out):
+    """Reference ``out += A @ Xt`` for N:M ``A``."""
+    return nm_matmat(values, positions, n, m, Xt, out)
+
+
+def transpose(X, out):
+    """Reference ``out[:] = X.T``."""
+    out[:] = np.asarray(X).T
+    return out
+
+
+def col_dots_csc_parallel(data, indices, indptr, W, cols, out):
+    """Reference: as :func:`col_dots_csc`."""
+    return col_dots_csc(data, indices, indptr, W, cols, out)
+
+
+# ---- dictionary learning (mirrors kernels/cpu/dictionary.py) ---------------
+# [section: dictionary]
+
+
+def bcd_atoms(D, A, B, floor, dead, work):
+    """Reference: Mairal's block-coordinate pass over the atoms, in place."""
+    for j in range(D.shape[1]):
+        dead[j] = not A[j, j].real > floor
+        if dead[j]:
+            continue
+        u = D[:, j] + (B[:, j] - D @ A[:, j]) / A[j, j].real
+        D[:, j] = u / max(np.linalg.norm(u), 1.0)
+    return D
+
+
+def accumulate_codes(ptr, atoms, coef, Y, D, A, B, w, work, r2):
+    """Reference: dense ``A += w X Xᴴ``, ``B += w Y Xᴴ``, residual norms."""
+    X = np.zeros((D.shape[1], Y.shape[1]), dtype=Y.dtype)
+    for s in range(Y.shape[1]):
+        X[atoms[ptr[s] : ptr[s + 1]], s] = coef[ptr[s] : ptr[s + 1]]
+    A += w * (X @ X.conj().T)
+    B += w * (Y @ X.conj().T)
+    r2[:] = np.linalg.norm(Y - D @ X, axis=0) ** 2
+    return A, B

@@ -239,3 +239,23 @@ def test_n_scatter_chunks(monkeypatch):
     assert ks.n_scatter_chunks(work=10**10, out_size=10**8, itemsize=8) == 1
     monkeypatch.setattr(ks.numba, "get_num_threads", lambda: 1)
     assert ks.n_scatter_chunks(work=10**7, out_size=10**6, itemsize=8) == 1
+
+
+@pytest.mark.parametrize("idt", [np.int32, np.int64])
+def test_is_canonical_matches_reference(idt):
+    from sparsela.kernels.cpu.sparse import is_canonical
+    from sparsela.kernels.reference import is_canonical_reference
+
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        counts = rng.integers(0, 5, size=rng.integers(1, 8))
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(idt)
+        indices = np.concatenate(
+            [np.sort(rng.choice(10, c, replace=False)) for c in counts]
+        ).astype(idt)
+        if trial % 3 == 1 and indices.size > 1:  # a duplicate or a swap
+            k = rng.integers(1, indices.size)
+            indices[k] = indices[k - 1]
+        elif trial % 3 == 2 and indices.size > 1:
+            indices = rng.permutation(indices)
+        assert is_canonical(indices, indptr) == is_canonical_reference(indices, indptr)

@@ -48,6 +48,7 @@ _SUMS = {"reassoc", "contract"}  # read once, by the decorators below
 
 __all__ = [
     "PARALLEL_MIN_WORK",
+    "is_canonical",
     "bsr_matmat",
     "bsr_matvec",
     "bsr_sddmm",
@@ -116,6 +117,17 @@ def use_parallel(work: int) -> bool:
     False
     """
     return work >= PARALLEL_MIN_WORK
+
+
+@njit(cache=True)
+def is_canonical(indices, indptr):  # pragma: no cover - numba
+    """Whether indices increase strictly within every slice (sorted, no
+    duplicates); stops at the first slice that does not."""
+    for i in range(indptr.shape[0] - 1):
+        for k in range(indptr[i] + 1, indptr[i + 1]):
+            if indices[k] <= indices[k - 1]:
+                return False
+    return True
 
 
 def _par(parallel: bool | None, work: int) -> bool:
