@@ -55,6 +55,11 @@ _LAZY = {
         ".operators",
     ),
     **dict.fromkeys(("kron_sbl", "sbl"), ".solvers.bayes"),
+    **dict.fromkeys(
+        ("OnlineDictionaryLearning", "dictionary_learning", "sparse_encode"),
+        ".solvers.dictionary",
+    ),
+    "bcd": ".solvers.bcd",
     **dict.fromkeys(("fista", "ista", "lambda_max"), ".solvers.proximal"),
     **dict.fromkeys(("mp", "mp_gram", "omp", "omp_gram"), ".solvers.pursuit"),
     **dict.fromkeys(("fwht", "sparse_wht"), ".transforms"),
@@ -64,6 +69,7 @@ _SUBMODULES = (
     "datasets",
     "formats",
     "metrics",
+    "nn",
     "operators",
     "penalties",
     "prox",
@@ -85,6 +91,7 @@ __all__ = [
     "Kronecker",
     "LinearOperator",
     "OMPResult",
+    "OnlineDictionaryLearning",
     "ProxResult",
     "Restriction",
     "SBLResult",
@@ -95,8 +102,10 @@ __all__ = [
     "VStack",
     "WalshHadamard",
     "aslinearoperator",
+    "bcd",
     "datafits",
     "datasets",
+    "dictionary_learning",
     "fista",
     "formats",
     "fwht",
@@ -106,12 +115,14 @@ __all__ = [
     "metrics",
     "mp",
     "mp_gram",
+    "nn",
     "omp",
     "omp_gram",
     "operators",
     "penalties",
     "prox",
     "sbl",
+    "sparse_encode",
     "sparse_wht",
     "testing",
     "__version__",
@@ -170,6 +181,12 @@ if TYPE_CHECKING:  # what static checkers and IDEs see
         aslinearoperator,
     )
     from .solvers.bayes import kron_sbl, sbl
+    from .solvers.bcd import bcd
+    from .solvers.dictionary import (
+        OnlineDictionaryLearning,
+        dictionary_learning,
+        sparse_encode,
+    )
     from .solvers.proximal import fista, ista, lambda_max
     from .solvers.pursuit import mp, mp_gram, omp, omp_gram
     from .transforms import fwht, sparse_wht

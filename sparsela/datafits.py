@@ -23,7 +23,7 @@ import numpy as np
 
 from ._validation import Problem, check_array, check_index_array, check_problem
 
-__all__ = ["Quadratic"]
+__all__ = ["Logistic", "Quadratic", "QuadraticForm"]
 
 
 # ---- column-wise reductions -------------------------------------------------------
@@ -431,3 +431,341 @@ class Quadratic:
         # cancels (see Notes of the class)
         gap = 0.5 * (1.0 - s) ** 2 * nR + (value + conj - s * _dot_cols64(X, Z))
         return self._out(gap)
+
+
+# ---- binary logistic loss and the quadratic form (block coordinate descent) ------
+def binary_labels(Y: np.ndarray) -> np.ndarray:
+    """Labels in ``{0, 1}`` or ``{-1, 1}``, per column, as float64 ``{-1, +1}``.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (m, n_signals)
+        Labels, one problem per column.
+
+    Raises
+    ------
+    ValueError
+        If a column of ``y`` holds other values, or a single class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.datafits import binary_labels
+    >>> binary_labels(np.array([[0.0], [1.0], [1.0]]))[:, 0]
+    array([-1.,  1.,  1.])
+    """
+    if Y.dtype.kind == "c":
+        raise ValueError("y must hold real class labels for the logistic loss")
+    out = np.empty(Y.shape, dtype=np.float64)
+    for k in range(Y.shape[1]):
+        values = np.unique(Y[:, k])
+        if values.size != 2 or not (
+            np.array_equal(values, [0.0, 1.0]) or np.array_equal(values, [-1.0, 1.0])
+        ):
+            raise ValueError(
+                "y must hold two classes labelled {0, 1} or {-1, 1} for the binary "
+                f"logistic loss; column {k} holds the values {values[:5].tolist()}"
+                f"{' ...' if values.size > 5 else ''}"
+            )
+        out[:, k] = np.where(Y[:, k] > 0, 1.0, -1.0)
+    return out
+
+
+def logistic_value(z: np.ndarray, labels: np.ndarray) -> float:
+    """``sum_i log(1 + exp(-y_i z_i))`` without overflow (1-D ``z``)."""
+    return float(np.logaddexp(0.0, -labels * z.astype(np.float64)).sum())
+
+
+def logistic_weights(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Derivative ``-y_i sigma(-y_i z_i)`` of the loss in ``z_i``."""
+    from scipy.special import expit
+
+    return -labels * expit(-labels * z.astype(np.float64))
+
+
+def logistic_gap(
+    z: np.ndarray, labels: np.ndarray, grad: np.ndarray, g_value: float, conj_s: tuple
+) -> float:
+    """Duality gap of ``sum log(1 + exp(-y z)) + g(x)`` at ``z = A x``.
+
+    ``grad = A^T w`` is the gradient, ``conj_s = (s, g^*(-s grad))`` the
+    penalty's dual scaling of ``-grad``: the dual point is ``theta = -s w``
+    and, with ``p_i = s sigma(-y_i z_i)`` in ``[0, 1]``,
+    ``D = -sum (p log p + (1 - p) log(1 - p)) - g^*(A^T theta)``.
+    """
+    from scipy.special import expit, xlogy
+
+    s, conj = conj_s
+    p = s * expit(-labels * z.astype(np.float64))
+    dual = -float((xlogy(p, p) + xlogy(1.0 - p, 1.0 - p)).sum()) - conj
+    return logistic_value(z, labels) + g_value - dual
+
+
+class Logistic:
+    r"""Binary logistic loss ``f(x) = sum_i log(1 + exp(-y_i (A x)_i))``.
+
+    Parameters
+    ----------
+    A : array_like, sparse matrix or LinearOperator, shape (m, n)
+        Real design matrix (samples in rows).
+    y : array_like of shape (m,) or (m, n_signals)
+        Labels in ``{0, 1}`` or ``{-1, 1}`` (``0`` is read as ``-1``); one
+        problem per column.
+
+    Raises
+    ------
+    ValueError
+        If a column of ``y`` does not hold exactly two classes ``{0, 1}`` or
+        ``{-1, 1}``.
+
+    Notes
+    -----
+    With ``z = A x`` and ``w_i = -y_i sigma(-y_i z_i)``: gradient
+    ``A^T w``; the Hessian ``A^T diag(sigma (1 - sigma)) A`` is below
+    ``A^T A / 4``, so the block Lipschitz constants are
+    ``||A_{:, b}||_2^2 / 4``. The Fenchel dual of ``min f + g`` is
+    ``max_theta -sum_i h^*(y_i theta_i) - g^*(A^T theta)`` with
+    ``h^*(-p) = p log p + (1 - p) log(1 - p)`` on ``[0, 1]``; the dual point
+    is the rescaled ``-w`` (as for :class:`Quadratic`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.datafits import Logistic
+    >>> f = Logistic(np.array([[1.0], [-1.0]]), np.array([1, 0]))
+    >>> round(f.value(np.zeros(1)), 6), f.gradient(np.zeros(1))
+    (1.386294, array([-1.]))
+    >>> f.block_lipschitz()
+    array([0.5])
+    """
+
+    def __init__(self, A: Any, y: Any) -> None:
+        self._setup(check_problem(A, y))
+
+    @classmethod
+    def _from_problem(cls, problem: Problem) -> Logistic:
+        """The datafit of an already validated problem (labels still checked)."""
+        self = cls.__new__(cls)
+        self._setup(problem)
+        return self
+
+    def _setup(self, problem: Problem) -> None:
+        if problem.dtype.kind == "c":
+            raise ValueError("A must be real for the logistic loss")
+        self.A, _, self.single, self.dtype = problem
+        self.labels = binary_labels(problem.Y)
+        self._quad = Quadratic._from_problem(problem)
+
+    @property
+    def n_signals(self) -> int:
+        """Number of problems (columns of ``y``)."""
+        return int(self.labels.shape[1])
+
+    def _Z(self, x: Any) -> np.ndarray:
+        return self._quad._matmat(self._quad._coef(x))
+
+    def value(self, x: Any) -> Any:
+        """``f(x)`` per problem (a float for a 1-D ``y``)."""
+        Z = self._Z(x)
+        vals = [logistic_value(Z[:, k], self.labels[:, k]) for k in range(Z.shape[1])]
+        return self._quad._out(np.array(vals))
+
+    def gradient(self, x: Any) -> np.ndarray:
+        """``A^T w`` with ``w_i = -y_i sigma(-y_i (A x)_i)``, shaped like ``x``."""
+        Z = self._Z(x)
+        W = np.column_stack(
+            [logistic_weights(Z[:, k], self.labels[:, k]) for k in range(Z.shape[1])]
+        ).astype(self.dtype)
+        return self._quad._shape_like_y(self._quad._gradient(W))
+
+    def lipschitz(self, **kwargs: Any) -> float:
+        """Global Lipschitz constant ``||A||_2^2 / 4`` (power iteration)."""
+        return 0.25 * self._quad.lipschitz(**kwargs)
+
+    def block_lipschitz(self, perm: Any = None, gptr: Any = None) -> np.ndarray:
+        """``||A_{:, b}||_2^2 / 4`` per block (as :meth:`Quadratic.block_lipschitz`)."""
+        return 0.25 * self._quad.block_lipschitz(perm, gptr)
+
+    def duality_gap(self, x: Any, penalty: Any) -> Any:
+        """Duality gap ``f(x) + g(x) - D(theta)`` (non-negative, 0 at the optimum).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsela.datafits import Logistic
+        >>> from sparsela.penalties import L1
+        >>> f = Logistic(np.array([[1.0], [-1.0]]), np.array([1, 0]))
+        >>> f.duality_gap(np.zeros(1), L1(2.0)) < 1e-12  # lam >= ||grad f(0)||
+        True
+        """
+        if not getattr(penalty, "has_dual", False):
+            raise ValueError(f"penalty {type(penalty).__name__} defines no duality gap")
+        X = self._quad._coef(x)
+        Z = self._quad._matmat(X)
+        G = np.atleast_2d(self.gradient(x).T).T.reshape(X.shape)
+        out = []
+        for k in range(X.shape[1]):
+            s, conj = penalty.dual_scale(-G[:, k])
+            gv = float(np.asarray(penalty.value(X[:, k])))
+            cs = (float(np.atleast_1d(s)[0]), float(np.atleast_1d(conj)[0]))
+            out.append(logistic_gap(Z[:, k], self.labels[:, k], G[:, k], gv, cs))
+        return self._quad._out(np.array(out))
+
+
+def stored_square(op: Any) -> tuple[Any, bool]:
+    """The stored matrix of a square operator: ``(matrix, is_sparse)``.
+
+    A NumPy array for a dense operator, a SciPy CSC matrix for a sparse one.
+
+    Raises
+    ------
+    ValueError
+        If the operator is matrix-free.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.datafits import stored_square
+    >>> from sparsela.operators import aslinearoperator
+    >>> stored_square(aslinearoperator(np.eye(2)))[1]
+    False
+    """
+    dense = op.as_array()
+    if dense is not None:
+        return dense, False
+    csc = op.as_csc()
+    if csc is None:
+        raise ValueError("Q must be a dense array or a sparse matrix (not matrix-free)")
+    return csc.to_scipy().tocsc(), True
+
+
+def check_spd(op: Any, name: str = "Q") -> None:
+    """Raise ``ValueError`` unless the stored matrix is symmetric positive definite.
+
+    Symmetry to rounding and a positive diagonal are checked first; a
+    diagonally dominant matrix then is positive semi-definite (Gershgorin),
+    and otherwise a Cholesky factorisation (up to 4000 rows) or the smallest
+    eigenvalue (ARPACK) decides.
+
+    Examples
+    --------
+    >>> import numpy as np  # doctest: +ELLIPSIS
+    >>> from sparsela.datafits import check_spd
+    >>> from sparsela.operators import aslinearoperator
+    >>> check_spd(aslinearoperator(np.array([[2.0, 1.0], [1.0, 2.0]])))
+    >>> check_spd(aslinearoperator(np.array([[1.0, 2.0], [2.0, 1.0]])))
+    Traceback (most recent call last):
+    ...
+    ValueError: Q must be symmetric positive definite (the Cholesky ...
+    """
+    import scipy.sparse as sp
+
+    m, n = op.shape
+    if m != n:
+        raise ValueError(f"{name} must be square, got shape {op.shape}")
+    if op.dtype.kind == "c":
+        raise ValueError(f"{name} must be real symmetric positive definite")
+    M, is_sparse = stored_square(op)
+    big = float(abs(M).max()) if (M.nnz if is_sparse else M.size) else 0.0
+    asym = abs(M - M.T)
+    asym = float(asym.max()) if (asym.nnz if is_sparse else asym.size) else 0.0
+    if asym > 1e-10 * big:
+        raise ValueError(f"{name} must be symmetric (max |Q - Q^T| = {asym:.3g})")
+    diag = np.asarray(M.diagonal(), dtype=np.float64)
+    if np.any(diag <= 0):
+        raise ValueError(
+            f"{name} must be symmetric positive definite (diagonal entries <= 0)"
+        )
+    off = np.asarray(abs(M).sum(axis=1), dtype=np.float64).ravel() - diag
+    if np.all(off <= diag * (1 + 1e-12)):
+        return
+    if n <= 4000:
+        try:
+            np.linalg.cholesky(M.toarray() if is_sparse else np.asarray(M))
+        except np.linalg.LinAlgError:
+            raise ValueError(
+                f"{name} must be symmetric positive definite (the Cholesky "
+                "factorisation failed)"
+            ) from None
+        return
+    from scipy.sparse.linalg import eigsh
+
+    lo = float(eigsh(sp.csc_matrix(M), k=1, which="SA", return_eigenvectors=False)[0])
+    if lo <= 0:
+        raise ValueError(
+            f"{name} must be symmetric positive definite (smallest eigenvalue {lo:.3g})"
+        )
+
+
+class QuadraticForm:
+    r"""Quadratic form ``f(x) = 1/2 x^T Q x - b^T x`` with ``Q`` symmetric positive
+    definite (label propagation, graph-based semi-supervised learning).
+
+    Parameters
+    ----------
+    Q : array_like or sparse matrix, shape (n, n)
+        Symmetric positive definite, stored (dense or sparse).
+    b : array_like of shape (n,) or (n, n_signals)
+        Linear term(s), one problem per column.
+
+    Raises
+    ------
+    ValueError
+        If ``Q`` is not square, symmetric and positive definite.
+
+    Notes
+    -----
+    Gradient ``Q x - b``; coordinate Lipschitz constants ``Q_jj`` (the
+    coordinate step ``1/Q_jj`` is the exact minimisation), block constants
+    ``lambda_max(Q_bb)``; minimiser ``Q^{-1} b``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsela.datafits import QuadraticForm
+    >>> f = QuadraticForm(np.array([[2.0, 1.0], [1.0, 2.0]]), np.array([1.0, 1.0]))
+    >>> f.value(np.array([1.0, 1.0]) / 3), f.block_lipschitz()
+    (-0.3333333333333333, array([2., 2.]))
+    """
+
+    def __init__(self, Q: Any, b: Any) -> None:
+        self._setup(check_problem(Q, b))
+
+    @classmethod
+    def _from_problem(cls, problem: Problem, name: str = "Q") -> QuadraticForm:
+        """The datafit of an already validated problem (``Q`` still checked;
+        ``name`` is the caller's name of it in the errors)."""
+        self = cls.__new__(cls)
+        self._setup(problem, name)
+        return self
+
+    def _setup(self, problem: Problem, name: str = "Q") -> None:
+        check_spd(problem.A, name)
+        self.Q, self.B, self.single, self.dtype = problem
+        self._quad = Quadratic._from_problem(problem)
+
+    def value(self, x: Any) -> Any:
+        """``1/2 x^T Q x - b^T x`` per problem."""
+        X = self._quad._coef(x)
+        QX = self._quad._matmat(X)
+        return self._quad._out(0.5 * _dot_cols(X, QX) - _dot_cols(self.B, X))
+
+    def gradient(self, x: Any) -> np.ndarray:
+        """``Q x - b``, shaped like ``x``."""
+        X = self._quad._coef(x)
+        return self._quad._shape_like_y(self._quad._matmat(X) - self.B)
+
+    def block_lipschitz(self, perm: Any = None, gptr: Any = None) -> np.ndarray:
+        """``Q_jj`` per coordinate, ``lambda_max(Q_bb)`` per block."""
+        M, is_sparse = stored_square(self.Q)
+        if perm is None and gptr is None:
+            return np.asarray(M.diagonal(), dtype=np.float64)
+        perm = check_index_array(perm, "perm", self.Q.shape[1])
+        gptr = np.asarray(gptr, dtype=np.int64)
+        out = np.zeros(gptr.size - 1)
+        for b in range(out.size):
+            idx = perm[gptr[b] : gptr[b + 1]]
+            sub = M[idx][:, idx]
+            sub = sub.toarray() if is_sparse else sub
+            out[b] = float(np.linalg.eigvalsh(sub)[-1]) if idx.size else 0.0
+        return out

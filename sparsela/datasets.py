@@ -20,10 +20,15 @@ from ._validation import check_array, check_positive_int, check_scalar
 __all__ = [
     "IRSMIMOProblem",
     "KronProblem",
+    "DictionaryProblem",
+    "LabelPropagationProblem",
     "SparseProblem",
+    "badly_scaled_least_squares",
     "irs_mimo_channel",
+    "lattice_label_propagation",
     "make_kron_problem",
     "make_sparse_problem",
+    "planted_dictionary",
     "steering_dictionary",
 ]
 
@@ -667,3 +672,261 @@ def irs_mimo_channel(
         A_ms=A_ms,
         snr_db=float(snr_db),
     )
+
+
+class DictionaryProblem(NamedTuple):
+    """Signals ``Y = D X + noise`` from a planted dictionary.
+
+    Attributes
+    ----------
+    Y : ndarray of shape (n_features, n_signals)
+        Noisy signals, in columns.
+    D : ndarray of shape (n_features, n_atoms)
+        The planted dictionary, unit-norm atoms in columns.
+    X : ndarray of shape (n_atoms, n_signals)
+        The planted sparse codes.
+    noise_var : float
+        Variance of the added noise (0 when noiseless).
+    """
+
+    Y: np.ndarray
+    D: np.ndarray
+    X: np.ndarray
+    noise_var: float
+
+
+def planted_dictionary(
+    n_features: int = 20,
+    n_atoms: int = 50,
+    n_signals: int = 1500,
+    *,
+    n_nonzero: int = 3,
+    theta: float | None = None,
+    orthogonal: bool = False,
+    snr_db: float | None = 20.0,
+    dtype: Any = np.float64,
+    random_state: Any = None,
+) -> DictionaryProblem:
+    """Signals from a planted dictionary, for dictionary-learning experiments.
+
+    The K-SVD setup (Aharon, Elad and Bruckstein, 2006) by default: a
+    Gaussian ``20 x 50`` dictionary with normalised atoms and 1500 signals,
+    each a combination of 3 atoms with standard normal weights, plus white
+    noise at 20 dB. With ``orthogonal=True`` the dictionary is a Haar random
+    orthogonal (unitary) matrix, ``n_atoms = n_features``, and with ``theta``
+    the codes are Bernoulli(``theta``)-Gaussian (each entry non-zero with
+    probability ``theta``), the complete dictionary-learning setup.
+
+    Parameters
+    ----------
+    n_features : int, default=20
+        Signal length ``n``.
+    n_atoms : int, default=50
+        Atoms ``K`` (must equal ``n_features`` when ``orthogonal``).
+    n_signals : int, default=1500
+        Number of signals ``p``.
+    n_nonzero : int, default=3
+        Atoms per signal (ignored when ``theta`` is given).
+    theta : float, optional
+        Bernoulli-Gaussian codes with this probability of a non-zero.
+    orthogonal : bool, default=False
+        Orthogonal (unitary) dictionary.
+    snr_db : float or None, default=20.0
+        Signal-to-noise ratio in dB, ``None`` for noiseless signals.
+    dtype : dtype, default=float64
+        ``float32``/``float64`` or ``complex64``/``complex128`` (circular
+        complex Gaussian dictionary, weights and noise).
+    random_state : None, int or numpy.random.Generator, default=None
+        Seed.
+
+    Returns
+    -------
+    DictionaryProblem
+        Named tuple ``(Y, D, X, noise_var)``.
+
+    Examples
+    --------
+    >>> from sparsela.datasets import planted_dictionary
+    >>> Y, D, X, noise_var = planted_dictionary(random_state=0)
+    >>> Y.shape, D.shape, int((X[:, 0] != 0).sum())
+    ((20, 1500), (20, 50), 3)
+    >>> Y, D, X, _ = planted_dictionary(8, 8, 100, orthogonal=True, theta=0.3,
+    ...                                 snr_db=None, random_state=0)
+    >>> bool(np.allclose(D.T @ D, np.eye(8)))
+    True
+    """
+    n = check_positive_int(n_features, "n_features")
+    K = check_positive_int(n_atoms, "n_atoms")
+    p = check_positive_int(n_signals, "n_signals")
+    if theta is None:
+        k = check_positive_int(n_nonzero, "n_nonzero")
+        if k > K:
+            raise ValueError(f"n_nonzero must be <= n_atoms={K}, got {k}")
+    else:
+        theta = float(check_scalar(theta, "theta", min_val=0.0, max_val=1.0))
+    if orthogonal and K != n:
+        raise ValueError(
+            f"n_atoms must equal n_features={n} for an orthogonal dictionary, got {K}"
+        )
+    _check_snr(snr_db)
+    dt = _check_dtype(dtype)
+    rng = _rng(random_state)
+    cplx = dt.kind == "c"
+    G = _gauss(rng, (n, K), cplx)
+    if orthogonal:
+        Q, R = np.linalg.qr(G)
+        d = np.diagonal(R)
+        D = Q * (d / np.abs(d))  # Haar measure: fix the signs (phases) of R
+    else:
+        D = G / np.linalg.norm(G, axis=0)
+    if theta is None:
+        X = np.zeros((K, p), dtype=D.dtype)
+        rows = np.argsort(rng.random((K, p)), axis=0)[:k]
+        X[rows, np.arange(p)] = _gauss(rng, (k, p), cplx)
+    else:
+        X = _gauss(rng, (K, p), cplx) * (rng.random((K, p)) < theta)
+    Y_clean = D @ X
+    noise_var = _noise_var(Y_clean, snr_db)
+    Y = _add_noise(Y_clean, noise_var, snr_db, rng, cplx, dt)
+    return DictionaryProblem(Y, D.astype(dt), X.astype(dt), float(noise_var))
+
+
+class LabelPropagationProblem(NamedTuple):
+    """A label-propagation quadratic ``1/2 x^T Q x - b^T x`` on a graph.
+
+    Attributes
+    ----------
+    Q : scipy.sparse.csc_matrix of shape (n_unlabelled, n_unlabelled)
+        ``Q_ii = sum_j W_ij`` (all neighbours), ``Q_ij = -W_ij`` between
+        unlabelled nodes: symmetric positive definite.
+    b : ndarray of shape (n_unlabelled,)
+        ``b_i = sum_{j labelled} W_ij y_j``.
+    W : scipy.sparse.csr_matrix of shape (n_nodes, n_nodes)
+        The symmetric edge weights.
+    labelled, unlabelled : ndarray of int
+        Node indices.
+    y_labelled : ndarray
+        Labels of the labelled nodes.
+    """
+
+    Q: Any
+    b: np.ndarray
+    W: Any
+    labelled: np.ndarray
+    unlabelled: np.ndarray
+    y_labelled: np.ndarray
+
+
+def lattice_label_propagation(
+    side: int = 50, n_labelled: int = 100, weight: float = 1e5, seed: int = 1
+) -> LabelPropagationProblem:
+    """Label propagation on a ``side x side`` 4-neighbour lattice (dataset D of
+    Nutini, Laradji and Schmidt).
+
+    Minimising ``1/2 sum_ij W_ij (y_i - y_j)^2`` over the labels of the
+    unlabelled nodes is the quadratic ``1/2 x^T Q x - b^T x``
+    (:class:`LabelPropagationProblem`). The data are drawn as the authors'
+    code draws them, with NumPy's legacy generator (``np.random.seed(seed)``),
+    ``n_labelled`` nodes by ``np.random.choice(side**2, n_labelled,
+    replace=False)``, then their labels ``10 * np.random.randn(n_labelled)``;
+    ``W`` holds ``weight`` on the lattice edges. With the defaults the
+    minimum is ``f* = -1045999575.2270696``, the constant of their code.
+
+    Parameters
+    ----------
+    side : int, default=50
+        Lattice side; ``side**2`` nodes.
+    n_labelled : int, default=100
+        Number of labelled nodes.
+    weight : float, default=1e5
+        Weight of every lattice edge.
+    seed : int, default=1
+        Seed of NumPy's legacy generator (``numpy.random.RandomState``; the
+        global one is left alone).
+
+    Returns
+    -------
+    LabelPropagationProblem
+
+    References
+    ----------
+    .. [1] J. Nutini, I. Laradji, M. Schmidt, "Let's make block coordinate
+       descent converge faster", JMLR 23 (2022); code:
+       github.com/IssamLaradji/BlockCoordinateDescent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.sparse.linalg import spsolve
+    >>> from sparsela.datasets import lattice_label_propagation
+    >>> p = lattice_label_propagation()
+    >>> p.Q.shape
+    (2400, 2400)
+    >>> x = spsolve(p.Q, p.b)
+    >>> float(0.5 * x @ (p.Q @ x) - p.b @ x)  # doctest: +SKIP
+    -1045999575.2270696
+    """
+    import scipy.sparse as sp
+
+    side = check_positive_int(side, "side")
+    n = side * side
+    n_labelled = check_positive_int(n_labelled, "n_labelled")
+    if n_labelled >= n:
+        raise ValueError(f"n_labelled must be below side**2 = {n}, got {n_labelled}")
+    check_scalar(weight, "weight", min_val=0.0, include_min=False)
+    # the authors' draws: the stream of NumPy's legacy generator, seeded
+    legacy = np.random.RandomState(seed)
+    labelled = legacy.choice(n, n_labelled, replace=False)
+    y_labelled = legacy.randn(n_labelled) * 10
+    node = np.arange(n).reshape(side, side)
+    rows = np.concatenate([node[:, :-1].ravel(), node[:-1, :].ravel()])
+    cols = np.concatenate([node[:, 1:].ravel(), node[1:, :].ravel()])
+    upper = sp.csr_matrix((np.full(rows.size, float(weight)), (rows, cols)), (n, n))
+    W = (upper + sp.tril(upper.T, -1)).tocsr()
+    unlabelled = np.setdiff1d(np.arange(n), labelled)
+    degree = np.asarray(W.sum(axis=1)).ravel()
+    Q = (sp.diags(degree) - W)[unlabelled][:, unlabelled].tocsc()
+    b = W[unlabelled][:, labelled] @ y_labelled
+    return LabelPropagationProblem(Q, b, W, labelled, unlabelled, y_labelled)
+
+
+def badly_scaled_least_squares(
+    n_samples: int = 1000, n_features: int = 10000, *, random_state: Any = None
+) -> SparseProblem:
+    """Least squares with column scales over orders of magnitude (the recipe of
+    dataset A of Nutini, Laradji and Schmidt).
+
+    Entries ``N(0, 1) + 1``, column ``j`` scaled by ``10 c_j`` with
+    ``c_j ~ N(0, 1)``, kept with probability ``10 log(m) / m`` (a sparse
+    design whose coordinate Lipschitz constants differ widely); ``x`` has
+    10 % standard normal non-zeros; ``y = A x + N(0, 1)``. The authors' file
+    was generated in MATLAB and is not published: this draws the same
+    recipe with NumPy.
+
+    Parameters
+    ----------
+    n_samples, n_features : int, default=1000, 10000
+        Shape of ``A``.
+    random_state : None, int or numpy.random.Generator
+        Seed.
+
+    Returns
+    -------
+    SparseProblem
+        ``noise_var`` is 1.
+
+    Examples
+    --------
+    >>> from sparsela.datasets import badly_scaled_least_squares
+    >>> p = badly_scaled_least_squares(100, 300, random_state=0)
+    >>> p.A.shape, p.y.shape
+    ((100, 300), (100,))
+    """
+    m = check_positive_int(n_samples, "n_samples")
+    n = check_positive_int(n_features, "n_features")
+    rng = _rng(random_state)
+    A = (rng.standard_normal((m, n)) + 1.0) * (10.0 * rng.standard_normal(n))
+    A *= rng.random((m, n)) < min(1.0, 10.0 * math.log(m) / m) if m > 1 else 1.0
+    x = rng.standard_normal(n) * (rng.random(n) < 0.1)
+    y = A @ x + rng.standard_normal(m)
+    return SparseProblem(A, y, x, 1.0)

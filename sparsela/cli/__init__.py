@@ -334,7 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only",
         nargs="+",
         metavar="TOPIC",
-        help="topics to compile: sparse, wht, sparse_wht, omp, prox (default: all)",
+        help="topics to compile: sparse, wht, sparse_wht, omp, prox, bcd, nn, "
+        "dictionary (default: all)",
     )
     p_compile.add_argument(
         "--dtype",

@@ -2,5 +2,6 @@
 
 The public functions are re-exported from :mod:`sparsela` (``sparsela.omp``,
 ``sparsela.fista``, ...): ``pursuit`` (omp, mp), ``proximal`` (ista, fista),
-``bayes`` (sbl, kron_sbl).
+``bcd`` (block coordinate descent), ``bayes`` (sbl, kron_sbl), ``dictionary``
+(dictionary_learning, sparse_encode, OnlineDictionaryLearning).
 """

@@ -79,6 +79,25 @@ def test_compile_fills_the_cache_that_first_calls_read(tmp_path):
     assert int(counts["float32"]) > 0
 
 
+def test_compile_covers_online_dictionary_learning(tmp_path):
+    cache = tmp_path / "numba-cache"
+    proc = _run(
+        ["-m", "sparsela", "compile", "--only", "dictionary", "--dtype", "float64"],
+        cache,
+    )
+    assert proc.returncode == 0, proc.stderr
+    snippet = _COUNT + (
+        "import numpy as np, sparsela\n"
+        "Y = np.random.default_rng(2).standard_normal((10, 300))\n"
+        "sparsela.OnlineDictionaryLearning(15, n_nonzero=3, random_state=1)"
+        ".partial_fit(Y[:, :150]).partial_fit(Y[:, 150:])\n"
+        "print(sum(compiled.values()), dict(compiled))\n"
+    )
+    proc = _run(["-c", snippet], cache)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] == "0", proc.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -173,20 +173,102 @@ def prox(dtype: np.dtype) -> None:
                     solver(M, b, lam=pen_lam, penalty=name, max_iter=5, **kwargs)
 
 
+def bcd(dtype: np.dtype) -> None:
+    """Block coordinate descent: every loss and penalty the dtype allows, single
+    coordinates and fixed blocks, greedy and cyclic rules, dense and CSC."""
+    from ...formats import CSC
+    from ...solvers.bcd import bcd as solve
+
+    rng = np.random.default_rng(0)
+    A = _random(rng, (12, 16), dtype)
+    Y = _random(rng, (12, 2), dtype)
+    Q = (A.conj().T @ A).real + 16 * np.eye(16)
+    labels = (rng.random((12, 2)) < 0.5).astype(dtype.type(0).real.dtype)
+    labels[:2] = [[0, 1], [1, 0]]
+    pens = [("l1", {}), ("group_l1", {"blocks": np.repeat(np.arange(4), 4)})]
+    if dtype.kind != "c":
+        pens.append(("nonneg_l1", {}))
+    for dense in (True, False):
+        M = A if dense else CSC.from_dense(A)
+        cases = [("squared", M, Y)]
+        if dtype.kind != "c":
+            Qm = Q.astype(dtype) if dense else CSC.from_dense(Q.astype(dtype))
+            cases += [("logistic", M, labels), ("quadratic", Qm, Y[:16].real)]
+        for loss, mat, b in cases:
+            if loss == "quadratic":
+                b = _random(rng, (16, 2), dtype)
+            for name, kw in pens:
+                for rule, size in (("gsl", 1), ("cyclic", 2)):
+                    extra = {} if name == "group_l1" else {"block_size": size}
+                    for rhs in (b[:, 0], b):
+                        solve(mat, rhs, lam=0.1, loss=loss, penalty=name, rule=rule,
+                              max_iter=3, **kw, **extra)  # fmt: skip
+    from . import bcd as kernels
+
+    saved, kernels.PARALLEL_MIN_WORK = kernels.PARALLEL_MIN_WORK, 0
+    try:  # the threaded full gradient of large CSC matrices
+        losses = ["squared"] + (["logistic"] if dtype.kind != "c" else [])
+        for loss in losses:
+            b = Y if loss == "squared" else labels
+            solve(CSC.from_dense(A), b[:, 0], lam=0.1, loss=loss, max_iter=2)
+    finally:
+        kernels.PARALLEL_MIN_WORK = saved
+
+
 #: topic name -> function warming its kernels for one dtype
+def nn(dtype: np.dtype) -> None:
+    """Sparse layers (CSR, 1x4 BSR, 2:4): forward, backward, serial and
+    parallel, C- and Fortran-ordered input; real dtypes only."""
+    if dtype.kind == "c":
+        return
+    from ...nn import SparseLinear
+
+    rng = np.random.default_rng(0)
+    W = _random(rng, (8, 16), dtype)
+    X = _random(rng, (3, 16), dtype)
+    layers = [
+        SparseLinear.from_dense(W, format="csr"),
+        SparseLinear.from_dense(W, format="bsr", blocksize=(1, 4)),
+        SparseLinear.from_dense(W, format="nm", n=2, m=4),
+    ]
+    for _ in _paths():
+        for layer in layers:
+            Y = layer.forward(X)  # C-ordered input, Fortran-ordered output
+            layer.backward(np.asfortranarray(Y))
+
+
+def dictionary(dtype: np.dtype) -> None:
+    """Dictionary learning: the online atom update and the code statistics
+    (K-SVD and MOD run the OMP kernels)."""
+    from ...solvers.dictionary import OnlineDictionaryLearning
+
+    Y = _random(np.random.default_rng(0), (8, 40), dtype)
+    OnlineDictionaryLearning(12, n_nonzero=2, random_state=0).partial_fit(
+        Y
+    ).partial_fit(Y)
+
+
 TOPICS: dict[str, Callable[[np.dtype], None]] = {
     "sparse": sparse,
     "wht": wht,
     "sparse_wht": sparse_wht,
     "omp": omp,
     "prox": prox,
+    "bcd": bcd,
+    "nn": nn,
+    "dictionary": dictionary,
 }
 
 #: topics that compile the same kernels (prox runs the sparse products,
-#: sparse_wht the FWHT): ``sparsela compile`` runs each group in one process,
-#: as two processes writing one function's cache index at once can pair a
-#: signature with the other's machine code
-GROUPS = (("sparse", "prox"), ("wht", "sparse_wht"), ("omp",))
+#: sparse_wht the FWHT, bcd the penalty kernels, nn the SDDMM of the formats,
+#: dictionary the OMP kernels): ``sparsela compile`` runs each group in one
+#: process, as two processes writing one function's cache index at once can
+#: pair a signature with the other's machine code
+GROUPS = (
+    ("sparse", "prox", "bcd", "nn"),
+    ("wht", "sparse_wht"),
+    ("omp", "dictionary"),
+)
 
 
 def work_dtype(topic: str, dtype: str) -> str:

@@ -1,0 +1,55 @@
+"""Progress of long runs: a tqdm bar when tqdm is installed, lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+__all__ = ["progress"]
+
+
+class _Quiet:
+    def update(self, **values: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _Lines:
+    """Fallback without tqdm: one line per iteration on stderr."""
+
+    def __init__(self, total: int, desc: str) -> None:
+        self.total, self.desc, self.n = total, desc, 0
+
+    def update(self, **values: Any) -> None:
+        self.n += 1
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
+        print(f"{self.desc}: {self.n}/{self.total} {shown}", file=sys.stderr)
+
+    def close(self) -> None:
+        pass
+
+
+class _Bar:
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def update(self, **values: Any) -> None:
+        self.bar.set_postfix({k: f"{v:.4g}" for k, v in values.items()}, refresh=False)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def progress(total: int, desc: str, enabled: bool) -> Any:
+    """An object with ``update(**values)`` (one iteration done) and
+    ``close()``: silent, a tqdm bar, or plain lines when tqdm is missing."""
+    if not enabled:
+        return _Quiet()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is optional
+        return _Lines(total, desc)
+    return _Bar(tqdm(total=total, desc=desc))
