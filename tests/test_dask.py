@@ -146,3 +146,54 @@ def test_bad_dask_input_is_refused_before_any_task():
         sparsela.omp(A, da.ones((5, 3)), n_nonzero=1)
     with pytest.raises(ValueError, match="power-of-two"):
         sparsela.fwht(da.ones((6, 2)), axis=0)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    rng = np.random.default_rng(11)
+    D = rng.standard_normal((16, 32))
+    D /= np.linalg.norm(D, axis=0)
+    X = np.zeros((32, 900))
+    for j in range(900):
+        X[rng.choice(32, 3, replace=False), j] = rng.standard_normal(3)
+    return D, X, D @ X
+
+
+@pytest.mark.parametrize("signals", ["columns", "rows"])
+def test_sparse_encode_chunks_match_in_memory(client, planted, signals):
+    D, X, Y = planted
+    rows = signals == "rows"
+    Yin, Din = (Y.T, D.T) if rows else (Y, D)
+    ref = sparsela.sparse_encode(Yin, Din, n_nonzero=3, signals=signals)
+    Yd = da.from_array(Yin, chunks=(250, 8) if rows else (8, 250))
+    codes = sparsela.sparse_encode(Yd, Din, n_nonzero=3, signals=signals)
+    assert isinstance(codes, da.Array) and codes.shape == ref.shape
+    np.testing.assert_allclose(codes.compute(), ref, rtol=1e-12, atol=1e-12)
+
+
+def test_online_learning_streams_the_chunks(planted):
+    D, X, Y = planted
+    Yd = da.from_array(Y, chunks=(16, 300))
+    streamed = sparsela.OnlineDictionaryLearning(32, n_nonzero=3, random_state=0)
+    streamed.partial_fit(Yd)  # three chunks, one batch each
+    batches = sparsela.OnlineDictionaryLearning(32, n_nonzero=3, random_state=0)
+    for lo in range(0, 900, 300):
+        batches.partial_fit(Y[:, lo : lo + 300])
+    np.testing.assert_array_equal(streamed.dictionary, batches.dictionary)
+
+    res = sparsela.dictionary_learning(
+        Yd, 32, method="online", n_nonzero=3, max_iter=2, batch_size=100,
+        random_state=0,
+    )  # fmt: skip
+    manual = sparsela.OnlineDictionaryLearning(32, n_nonzero=3, random_state=0)
+    for _ in range(2):
+        for lo in range(0, 900, 100):
+            manual.partial_fit(Y[:, lo : lo + 100])
+    np.testing.assert_array_equal(res.dictionary, manual.dictionary)
+    assert isinstance(res.codes, da.Array) and res.codes.shape == (32, 900)
+    np.testing.assert_allclose(
+        res.codes.compute(), sparsela.sparse_encode(Y, res.dictionary, n_nonzero=3)
+    )
+    assert res.n_iter == 2 and "streamed over 3 Dask chunk" in res.message
+    with pytest.raises(ValueError, match="needs every signal at once"):
+        sparsela.dictionary_learning(Yd, 32, method="ksvd")

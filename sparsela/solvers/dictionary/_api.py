@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..._result import DictLearningResult, Status, make_result
+from ..._dask import is_dask_array
+from ..._result import DictLearningResult, Status, make_result, status_message
 from ..._threads import blas_single_thread
 from ..._validation import check_callback, check_positive_int, check_scalar
 from .._base import ActiveSet, History, IterativeState, run
@@ -295,6 +296,21 @@ def dictionary_learning(
     """
     rows = check_signals_flag(signals)
     method = check_method(method)
+    if is_dask_array(Y):
+        return _learn_dask(
+            Y,
+            n_atoms,
+            method,
+            n_nonzero,
+            lam,
+            max_iter,
+            tol,
+            batch_size,
+            dict_init,
+            random_state,
+            callback,
+            rows,
+        )
     Yc = check_signals(Y, "Y", rows=rows)
     n, p = Yc.shape
     K = check_positive_int(n_atoms, "n_atoms")
@@ -383,4 +399,90 @@ def dictionary_learning(
         codes=X,
     )
     result.x = result.dictionary  # the iterate of this solver is D
+    return result
+
+
+def _learn_dask(
+    Y,
+    n_atoms,
+    method,
+    n_nonzero,
+    lam,
+    max_iter,
+    tol,
+    batch_size,
+    dict_init,
+    random_state,
+    callback,
+    rows,
+) -> DictLearningResult:
+    """:func:`dictionary_learning` of a Dask array: the online methods stream
+    over its chunks (one in memory at a time); the codes come back lazy."""
+    from ._encode import sparse_encode
+    from ._stream import stream_learn
+
+    if method not in ("online", "online_orthogonal"):
+        raise ValueError(
+            f"method={method!r} needs every signal at once; a Dask array Y is "
+            "streamed by method='online' or 'online_orthogonal'"
+        )
+    if Y.ndim != 2:
+        raise ValueError(f"Y must be 2-D, got shape {Y.shape}")
+    max_iter = check_positive_int(
+        MAX_ITER[method] if max_iter is None else max_iter, "max_iter"
+    )
+    tol = float(check_scalar(tol, "tol", min_val=0.0))
+    batch_size = check_positive_int(batch_size, "batch_size")
+    callback = check_callback(callback)
+    learner = OnlineDictionaryLearning(
+        n_atoms,
+        method=method,
+        n_nonzero=n_nonzero,
+        lam=lam,
+        dict_init=dict_init,
+        random_state=random_state,
+        signals="rows" if rows else "columns",
+    )
+    D, history, n_iter, status = stream_learn(
+        learner,
+        Y,
+        rows=rows,
+        max_iter=max_iter,
+        batch_size=batch_size,
+        tol=tol,
+        callback=callback,
+    )
+    if method == "online":  # the learner's coder, chunk by chunk
+        coder = learner._coder
+        codes = sparse_encode(
+            Y,
+            D.T if rows else D,
+            method=coder.method,
+            n_nonzero=coder.n_nonzero,
+            lam=coder.lam,
+            signals="rows" if rows else "columns",
+        )
+    else:  # thresholded D^H y, chunk by chunk
+        feat = 1 if rows else 0
+        Yw = Y.rechunk({feat: -1}) if len(Y.chunks[feat]) > 1 else Y
+        chunks = (Yw.chunks[0], (n_atoms,)) if rows else ((n_atoms,), Yw.chunks[1])
+        codes = Yw.map_blocks(learner.encode, dtype=D.dtype, chunks=chunks)
+    result = make_result(
+        DictLearningResult,
+        x=None,
+        status=[status],
+        n_iter=[n_iter],
+        residual_norm=[np.nan],
+        single=True,
+        details=DETAILS,
+        message=(
+            f"{status_message(status, DETAILS)}; streamed over "
+            f"{Y.numblocks[0 if rows else 1]} Dask chunk(s); codes are lazy and "
+            "residual_norm is not computed (NaN)"
+        ),
+        history=history,
+        dictionary=D.T if rows else D,
+        codes=codes,
+    )
+    result.x = result.dictionary
     return result

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._dask import is_dask_array
 from ..._validation import check_array, check_positive_int, check_scalar
 from ..proximal import fista
 from ..pursuit import mp_gram, omp_gram
@@ -200,6 +201,20 @@ def sparse_encode(
     """
     rows = check_signals_flag(signals)
     method = check_method(method, CODERS)
+    if is_dask_array(Y):
+        return _encode_dask(
+            Y,
+            D,
+            rows,
+            dict(
+                method=method,
+                n_nonzero=n_nonzero,
+                lam=lam,
+                tol=tol,
+                gram=gram,
+                max_iter=max_iter,
+            ),
+        )
     single = np.ndim(Y) == 1
     Yc = check_signals(Y, "Y", rows=rows)
     Dc = check_array(D, "D", ndim=2, allow_int=True)
@@ -239,6 +254,30 @@ def sparse_encode(
     if single:
         return X[:, 0]
     return X.T if rows else X
+
+
+def _encode_dask(Y: Any, D: Any, rows: bool, kwargs: dict) -> Any:
+    """:func:`sparse_encode` of a Dask array: ``D`` checked here, the chunks
+    coded where they live (lazy)."""
+    from ._stream import encode_chunks
+
+    if Y.ndim not in (1, 2):
+        raise ValueError(f"Y must be 1-D or 2-D, got shape {Y.shape}")
+    Dc = check_array(D, "D", ndim=2, allow_int=True)
+    Dc = Dc.T if rows else Dc
+    n = Y.shape[-1] if rows and Y.ndim == 2 else Y.shape[0]
+    if Dc.shape[0] != n or Dc.shape[1] == 0:
+        raise ValueError(
+            f"D must have {n} entries per atom (one per feature of Y), got "
+            f"shape {D.shape}"
+        )
+    dt = data_dtype(Dc, np.zeros(0, dtype=Y.dtype))
+    Dc = as_columns(Dc, dt)
+    if (np.linalg.norm(Dc, axis=0) == 0).any():
+        raise ValueError("D has a zero atom")
+    return encode_chunks(
+        sparse_encode, Y, Dc, dict(kwargs, signals="rows" if rows else "columns")
+    )
 
 
 class Coder:

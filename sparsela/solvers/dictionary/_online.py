@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._dask import is_dask_array
 from ..._threads import blas_single_thread
 from ..._validation import check_positive_int, check_scalar
 from ...kernels.cpu import dictionary as _k
@@ -270,13 +271,23 @@ class OnlineDictionaryLearning:
         Y : array_like of shape (n_features, b)
             The batch, signals in columns (``(b, n_features)`` with
             ``signals="rows"``). The first batch fixes ``n_features`` and the
-            dtype (unless ``dict_init`` did).
+            dtype (unless ``dict_init`` did). A Dask array is streamed: its
+            chunks are computed one at a time, each one batch, so memory is
+            bounded by a chunk.
 
         Returns
         -------
         OnlineDictionaryLearning
             ``self``.
         """
+        if is_dask_array(Y):  # stream: one chunk in memory at a time
+            from ._stream import iter_batches
+
+            if Y.ndim != 2:
+                raise ValueError(f"Y must be 2-D, got shape {Y.shape}")
+            for batch in iter_batches(Y, self._rows, None):
+                self.partial_fit(batch)
+            return self
         Y = self._batch(Y)
         with blas_single_thread():  # small BLAS calls beside Numba kernels
             self._update(Y)
