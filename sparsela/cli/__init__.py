@@ -59,6 +59,8 @@ def _warm_up_panels() -> None:
     X[[3, 100, 700]] = [2.0, -1.0, 0.5]
     signal = sparsela.fwht(X) / N
     sparsela.sparse_wht(lambda idx: signal[idx], N, sparsity=3, random_state=rng)
+    P = rng.standard_normal((6, 40))  # dictionary: K-SVD on OMP codes
+    sparsela.dictionary_learning(P, 8, n_nonzero=2, max_iter=2, random_state=0)
     from sparsela.nn import SparseLinear  # sparse_layer: float32, both kernels
 
     layer = SparseLinear.from_dense(rng.standard_normal((8, 8)).astype(np.float32))

@@ -19,7 +19,7 @@ Examples
 >>> from sparsela.cli.panels import PANELS
 >>> [p.__name__.rsplit(".", 1)[-1] for p in PANELS]  # doctest: +NORMALIZE_WHITESPACE
 ['fwht', 'csr', 'nm', 'kronecker', 'omp', 'lasso', 'bcd', 'kron_sbl',
- 'sparse_wht', 'sparse_layer']
+ 'sparse_wht', 'dictionary', 'sparse_layer']
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from __future__ import annotations
 from . import (
     bcd,
     csr,
+    dictionary,
     fwht,
     kron_sbl,
     kronecker,
@@ -50,5 +51,6 @@ PANELS = (
     bcd,
     kron_sbl,
     sparse_wht,
+    dictionary,
     sparse_layer,
 )
