@@ -108,6 +108,7 @@ def _lasso(n: int, rng: np.random.Generator) -> dict[str, Callable]:
     x[rng.choice(n, k, replace=False)] = rng.standard_normal(k)
     y = A @ x + 0.01 * rng.standard_normal(m)
     lam = 0.1 * float(sparsela.lambda_max(A, y))
+    _LASSO["problem"] = (A, y, lam)
     _LASSO["objective"] = lambda z: (
         0.5 * np.sum((A @ np.ravel(z) - y) ** 2) + lam * np.abs(z).sum()
     )
@@ -144,6 +145,54 @@ def _lasso(n: int, rng: np.random.Generator) -> dict[str, Callable]:
 
 def _lasso_check(x: Any, ref: Any) -> float:
     return _objective_gap(_LASSO["objective"])(x, ref)
+
+
+def _bcd(n: int, rng: np.random.Generator) -> dict[str, Callable]:
+    """The lasso of :func:`_lasso` solved by block coordinate descent."""
+    import sparsela
+
+    out = _lasso(n, rng)
+    A, y, lam = _LASSO["problem"]
+    out["sparsela"] = lambda: sparsela.bcd(A, y, lam=lam, tol=1e-8).x
+    out.pop("PyLops", None)
+    return {"sparsela": out.pop("sparsela"), **out}
+
+
+# -- sparse coding -------------------------------------------------------------
+def _encode(n_signals: int, rng: np.random.Generator) -> dict[str, Callable]:
+    import sparsela
+
+    m, n, k = 64, 256, 8
+    D = rng.standard_normal((m, n))
+    D /= np.linalg.norm(D, axis=0)
+    X = np.zeros((n, n_signals))
+    rows = np.argsort(rng.random((n, n_signals)), axis=0)[:k]
+    X[rows, np.arange(n_signals)] = rng.standard_normal((k, n_signals))
+    Y = D @ X
+    out = {"sparsela": lambda: sparsela.sparse_encode(Y, D, n_nonzero=k)}
+    if installed("scikit-learn"):
+        from sklearn.decomposition import sparse_encode
+
+        Yt, Dt = np.ascontiguousarray(Y.T), np.ascontiguousarray(D.T)
+        out["scikit-learn"] = lambda: (
+            sparse_encode(Yt, Dt, algorithm="omp", n_nonzero_coefs=k).T
+        )
+    return out
+
+
+# -- sparse layer --------------------------------------------------------------
+def _layer(batch: int, rng: np.random.Generator) -> dict[str, Callable]:
+    from sparsela.nn import SparseLinear, prune_magnitude
+
+    W = rng.standard_normal((3072, 768)).astype(np.float32)
+    W = np.where(prune_magnitude(W, 0.9), W, np.float32(0.0))
+    layer = SparseLinear.from_dense(W, format="csr")
+    X = rng.standard_normal((batch, 768)).astype(np.float32)
+    Wt = np.ascontiguousarray(W.T)
+    return {
+        "sparsela": lambda: np.asarray(layer.forward(X)),
+        "NumPy (dense X @ W.T)": lambda: X @ Wt,
+    }
 
 
 # -- dense fast WHT ----------------------------------------------------------
@@ -241,6 +290,14 @@ FAMILIES: tuple[Family, ...] = (
     Family("lasso", "lasso (FISTA), dense Gaussian n/10 x n, lam = 0.1 lam_max",
            "n", (1000, 2000), (1000, 2000, 5000, 10000), _lasso,
            ("scikit-learn", "skglm", "celer", "PyLops"), _lasso_check),
+    Family("bcd", "lasso (BCD), dense Gaussian n/10 x n, lam = 0.1 lam_max",
+           "n", (1000, 2000), (1000, 2000, 5000, 10000), _bcd,
+           ("scikit-learn", "skglm", "celer"), _lasso_check),
+    Family("encode", "sparse coding (OMP), D 64 x 256, 8 atoms per signal",
+           "signals", (500, 2000), (500, 2000, 8000), _encode, ("scikit-learn",),
+           _rel),
+    Family("layer", "sparse layer forward, 768 -> 3072, 90% pruned, float32",
+           "batch", (64, 256), (16, 64, 256, 1024), _layer, (), _rel),
     Family("fwht", "dense fast Walsh-Hadamard transform, float64", "log2 N",
            (12, 16, 20), (10, 12, 16, 20, 22), _fwht, ("SciPy",), _rel),
     Family("csr", "CSR matvec, n x n, 10 nonzeros per row", "n",
