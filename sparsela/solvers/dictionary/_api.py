@@ -297,20 +297,9 @@ def dictionary_learning(
     rows = check_signals_flag(signals)
     method = check_method(method)
     if is_dask_array(Y):
-        return _learn_dask(
-            Y,
-            n_atoms,
-            method,
-            n_nonzero,
-            lam,
-            max_iter,
-            tol,
-            batch_size,
-            dict_init,
-            random_state,
-            callback,
-            rows,
-        )
+        loop = (max_iter, tol, batch_size, callback)
+        init = (n_nonzero, lam, dict_init, random_state)
+        return _learn_dask(Y, n_atoms, method, rows, loop, init)
     Yc = check_signals(Y, "Y", rows=rows)
     n, p = Yc.shape
     K = check_positive_int(n_atoms, "n_atoms")
@@ -403,18 +392,7 @@ def dictionary_learning(
 
 
 def _learn_dask(
-    Y,
-    n_atoms,
-    method,
-    n_nonzero,
-    lam,
-    max_iter,
-    tol,
-    batch_size,
-    dict_init,
-    random_state,
-    callback,
-    rows,
+    Y: Any, n_atoms: int, method: str, rows: bool, loop: tuple, init: tuple
 ) -> DictLearningResult:
     """:func:`dictionary_learning` of a Dask array: the online methods stream
     over its chunks (one in memory at a time); the codes come back lazy."""
@@ -428,6 +406,8 @@ def _learn_dask(
         )
     if Y.ndim != 2:
         raise ValueError(f"Y must be 2-D, got shape {Y.shape}")
+    max_iter, tol, batch_size, callback = loop
+    n_nonzero, lam, dict_init, random_state = init
     max_iter = check_positive_int(
         MAX_ITER[method] if max_iter is None else max_iter, "max_iter"
     )
