@@ -17,6 +17,7 @@ import argparse
 import fnmatch
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._progress import progress
 from ._cases import FAMILIES, PEERS, Family, installed
 
 __all__ = ["add_parser", "machine", "run", "run_bench", "time_call"]
@@ -124,7 +126,8 @@ def run_bench(
         Run only the families whose name matches this pattern (``fnmatch``
         wildcards; a plain word matches names that contain it).
     verbose : bool, default=True
-        Print one line per timed problem.
+        Show progress: a bar on a terminal (tqdm when installed), else one
+        line per timed contender.
 
     Returns
     -------
@@ -143,6 +146,13 @@ def run_bench(
     t_start = time.perf_counter()
     info = machine(quick)
     results: dict[str, list[dict[str, Any]]] = {}
+    # a bar on a terminal (tqdm when installed), one line per problem otherwise
+    bar = progress(
+        sum(len(f.quick if quick else f.full) for f in families),
+        "sparsela bench",
+        verbose and sys.stderr.isatty(),
+    )
+    lines = verbose and not sys.stderr.isatty()
     for fam in families:
         rows = results.setdefault(fam.name, [])
         for size in fam.quick if quick else fam.full:
@@ -157,12 +167,14 @@ def run_bench(
                     {"size": size, "library": lib, "first": first, "best": best,
                      "difference": diff}
                 )  # fmt: skip
-                if verbose:
+                if lines:
                     print(
                         f"{fam.name:>10} {fam.size_label} = {size:<8} {lib:<22} "
                         f"{best * 1e3:10.3f} ms",
                         flush=True,
                     )
+            bar.update()
+    bar.close()
     plots = _plots(out, families, results)
     report = _report(
         families, results, info, plots, quick, time.perf_counter() - t_start

@@ -28,7 +28,7 @@ from ._ksvd import KSVD
 from ._mod import MOD
 from ._online import OnlineDictionaryLearning
 from ._orthogonal import Procrustes
-from ._progress import progress
+from ..._progress import progress
 
 __all__ = ["dictionary_learning"]
 

@@ -1,4 +1,8 @@
-"""Progress of long runs: a tqdm bar when tqdm is installed, lines otherwise."""
+"""Progress of long runs: a tqdm bar when tqdm is installed, lines otherwise.
+
+Used by the solvers' ``verbose=True`` and by the long commands of the
+``sparsela`` command line (quiet when the output is not a terminal).
+"""
 
 from __future__ import annotations
 
@@ -45,7 +49,27 @@ class _Bar:
 
 def progress(total: int, desc: str, enabled: bool) -> Any:
     """An object with ``update(**values)`` (one iteration done) and
-    ``close()``: silent, a tqdm bar, or plain lines when tqdm is missing."""
+    ``close()``: silent, a tqdm bar, or plain lines when tqdm is missing.
+
+    Parameters
+    ----------
+    total : int
+        Number of iterations expected.
+    desc : str
+        Label of the bar (or prefix of the lines).
+    enabled : bool
+        False gives the silent object.
+
+    Returns
+    -------
+    object
+        With ``update(**values)`` and ``close()``.
+
+    Examples
+    --------
+    >>> bar = progress(3, "work", enabled=False)
+    >>> bar.update(loss=0.5); bar.close()
+    """
     if not enabled:
         return _Quiet()
     try:
