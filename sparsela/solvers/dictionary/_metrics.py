@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 __all__ = ["atom_recovery", "orthogonal_recovery"]
 
@@ -51,6 +50,8 @@ def atom_recovery(D_true: Any, D: Any, *, threshold: float = 0.99) -> float:
     1.0
     """
     C = np.abs(_unit(D_true, "D_true").conj().T @ _unit(D, "D"))
+    from scipy.optimize import linear_sum_assignment  # lazy: ~20 MB
+
     rows, cols = linear_sum_assignment(-C)
     return float((C[rows, cols] > threshold).sum() / C.shape[0])
 
