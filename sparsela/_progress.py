@@ -58,7 +58,8 @@ def progress(total: int, desc: str, enabled: bool) -> Any:
     desc : str
         Label of the bar (or prefix of the lines).
     enabled : bool
-        False gives the silent object.
+        False gives the silent object; so does a standard error that is not
+        a terminal (a log file, a pipe).
 
     Returns
     -------
@@ -70,10 +71,15 @@ def progress(total: int, desc: str, enabled: bool) -> Any:
     >>> bar = progress(3, "work", enabled=False)
     >>> bar.update(loss=0.5); bar.close()
     """
-    if not enabled:
-        return _Quiet()
+    if not enabled or not _on_terminal():
+        return _Quiet()  # no bars in logs and pipes
     try:
         from tqdm.auto import tqdm
     except ImportError:  # tqdm is optional
         return _Lines(total, desc)
-    return _Bar(tqdm(total=total, desc=desc))
+    return _Bar(tqdm(total=total, desc=desc, file=sys.stderr))
+
+
+def _on_terminal() -> bool:
+    isatty = getattr(sys.stderr, "isatty", None)
+    return bool(isatty and isatty())

@@ -329,6 +329,9 @@ def test_callback_stops_and_sees_the_dictionary():
 def test_verbose_progress_with_and_without_tqdm(capsys, monkeypatch):
     Y, D, X, _ = small_problem()
     dictionary_learning(Y, 24, n_nonzero=2, max_iter=3, verbose=True)
+    assert capsys.readouterr().err == ""  # not a terminal: no bar in logs
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    dictionary_learning(Y, 24, n_nonzero=2, max_iter=3, verbose=True)
     err = capsys.readouterr().err
     assert "dictionary_learning(ksvd)" in err and "3/3" in err
     monkeypatch.setitem(sys.modules, "tqdm", None)

@@ -146,13 +146,15 @@ def run_bench(
     t_start = time.perf_counter()
     info = machine(quick)
     results: dict[str, list[dict[str, Any]]] = {}
-    # a bar on a terminal (tqdm when installed), one line per problem otherwise
+    # a bar on a terminal (tqdm when installed); off a terminal the bar is
+    # silent and each timing is printed on a line of its own
+    on_terminal = bool(getattr(sys.stderr, "isatty", lambda: False)())
     bar = progress(
         sum(len(f.quick if quick else f.full) for f in families),
         "sparsela bench",
-        verbose and sys.stderr.isatty(),
+        verbose,
     )
-    lines = verbose and not sys.stderr.isatty()
+    lines = verbose and not on_terminal
     for fam in families:
         rows = results.setdefault(fam.name, [])
         for size in fam.quick if quick else fam.full:

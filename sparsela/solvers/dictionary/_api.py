@@ -203,8 +203,9 @@ def dictionary_learning(
         ``(n_features, n_atoms)``; returning True stops
         (``Status.CALLBACK``).
     verbose : bool, default=False
-        Show progress (a tqdm bar when tqdm is installed, one line per
-        iteration on stderr otherwise).
+        Show progress on a terminal (a tqdm bar when tqdm is installed, one
+        line per iteration on stderr otherwise); silent when standard error
+        is not a terminal.
     signals : {"columns", "rows"}, default="columns"
         ``"rows"``: ``Y`` is ``(n_signals, n_features)``, ``dict_init`` and
         the returned ``dictionary`` ``(n_atoms, n_features)`` and ``codes``
