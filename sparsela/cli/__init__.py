@@ -164,6 +164,7 @@ def demo(output: str = "sparsela_demo.png") -> int:
     nrows = -(-len(PANELS) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(5 * ncols, 3.8 * nrows))
     axes = axes.ravel()
+    table = []
     for ax, panel in zip(axes, PANELS, strict=False):
         with _compile_time() as compiling:  # in case a panel needs more
             t0 = time.perf_counter()
@@ -172,14 +173,25 @@ def demo(output: str = "sparsela_demo.png") -> int:
         ax.set_title(panel.TITLE, fontsize=10)
         c = compiling.total
         extra = f" (+{c:.1f} s compiling)" if c > 0.05 else ""
-        print(f"[{elapsed - c:6.2f} s] {panel.TITLE}: {summary}{extra}")
+        print(f"[{elapsed - c:6.2f} s] {panel.TITLE}: {summary.text}{extra}")
+        table.append((panel.TITLE, summary, elapsed - c))
     for ax in axes[len(PANELS) :]:
         ax.axis("off")
     fig.tight_layout()
     fig.savefig(output, dpi=110)
     plt.close(fig)
+    _print_table(table)
     print(f"figure written to {output}")
     return 0
+
+
+def _print_table(table: list) -> None:
+    """The demo's closing table: method, the error it measured, solve time."""
+    w = max(len(t) for t, _, _ in table)
+    m = max(len(s.measure) for _, s, _ in table)
+    print(f"{'method':<{w}}  {'error':>10}  {'(what)':<{m}}  {'time [s]':>8}")
+    for title, s, seconds in table:
+        print(f"{title:<{w}}  {s.error:>10.2e}  {s.measure:<{m}}  {seconds:8.3f}")
 
 
 def _compile_job(

@@ -8,6 +8,7 @@ import sys
 import matplotlib.image
 
 from sparsela.cli import main, panels
+from sparsela.cli.panels._summary import Summary
 
 
 def test_demo_writes_figure(tmp_path, capsys):
@@ -21,9 +22,15 @@ def test_demo_writes_figure(tmp_path, capsys):
     assert "SPRIGHT" in printed and "exact recovery" in printed
     assert "figure written to" in printed
     # the warm-up line (kernels compiled or loaded before any timing), one
-    # line per panel in the order of PANELS, then the figure line
+    # line per panel in the order of PANELS, the table (a header and a row
+    # per panel: method, error, time), then the figure line
     lines = printed.strip().splitlines()
-    assert len(lines) == len(panels.PANELS) + 2
+    assert len(lines) == 2 * len(panels.PANELS) + 3
+    header = lines[len(panels.PANELS) + 1].split()
+    assert header[:2] == ["method", "error"] and header[-2:] == ["time", "[s]"]
+    for row, panel in zip(lines[len(panels.PANELS) + 2 :], panels.PANELS, strict=True):
+        assert row.startswith(panel.TITLE)
+        float(row[len(panel.TITLE) :].split()[0])  # the error, a number
     assert "Numba kernels of the panels" in lines[0]
     for line, panel in zip(lines[1:], panels.PANELS, strict=False):
         assert f"] {panel.TITLE}: " in line
@@ -56,7 +63,7 @@ def test_one_panel_per_module_with_one_signature():
         assert [(p.name, p.kind, p.default) for p in sig.parameters.values()] == [
             (p.name, p.kind, p.default) for p in expected.parameters.values()
         ]
-        assert sig.return_annotation in ("str", str)
+        assert sig.return_annotation in ("Summary", Summary)
     assert len({p.TITLE for p in panels.PANELS}) == len(panels.PANELS)
 
 

@@ -9,12 +9,14 @@ import numpy as np
 
 import sparsela
 
+from ._summary import Summary
+
 __all__ = ["TITLE", "panel"]
 
 TITLE = "BCD: greedy coordinate descent on a lasso"
 
 
-def panel(ax: Any = None, *, random_state: int = 0) -> str:
+def panel(ax: Any = None, *, random_state: int = 0) -> Summary:
     """Solve a 200 x 1000 lasso (``lam = 0.05 lam_max``) with :func:`sparsela.bcd`
     (greedy Gauss-Southwell-Lipschitz working sets) and with
     :func:`sparsela.fista`, both to a relative duality gap of ``1e-8``.
@@ -32,14 +34,14 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
 
     Returns
     -------
-    str
+    Summary
         One-line summary: iterations and times of both, and the relative
         difference of their objectives.
 
     Examples
     --------
     >>> from sparsela.cli.panels import bcd
-    >>> bcd.panel().startswith("bcd: ")
+    >>> bcd.panel().text.startswith("bcd: ")
     True
     """
     rng = np.random.default_rng(random_state)
@@ -65,7 +67,8 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         ax.set_xlabel("iteration (bcd: one working-set solve)")
         ax.set_ylabel("relative duality gap")
         ax.legend()
-    return (
+    text = (
         f"bcd: {rb.n_iter} working sets in {tb * 1e3:.1f} ms, fista: {rf.n_iter} "
         f"iterations in {tf * 1e3:.1f} ms (objectives differ by {diff:.1e})"
     )
+    return Summary(text, float(diff), "rel. objective difference vs FISTA")

@@ -9,6 +9,7 @@ import scipy.sparse
 
 import sparsela
 
+from ._summary import Summary
 from ._timing import best_time
 
 __all__ = ["TITLE", "panel"]
@@ -16,7 +17,7 @@ __all__ = ["TITLE", "panel"]
 TITLE = "CSR sparse matrix-vector product"
 
 
-def panel(ax: Any = None, *, random_state: int = 0) -> str:
+def panel(ax: Any = None, *, random_state: int = 0) -> Summary:
     """Time ``A @ x`` for a random 200000 x 200000 CSR matrix, 10 entries a row.
 
     The same arrays back a :class:`sparsela.CSR` and a ``scipy.sparse``
@@ -33,14 +34,14 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
 
     Returns
     -------
-    str
+    Summary
         One-line summary: the ratio of the times and the largest difference
         between the two products.
 
     Examples
     --------
     >>> from sparsela.cli.panels import csr
-    >>> csr.panel().startswith("scipy.sparse time / sparsela time = ")
+    >>> csr.panel().text.startswith("scipy.sparse time / sparsela time = ")
     True
     """
     n, per_row = 200_000, 10
@@ -64,4 +65,5 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         ax.set_ylabel("SpMV time [ms]")
         ax.set_xlabel(f"{n}x{n}, {per_row} nnz/row")
     ratio = t_scipy / t_ours
-    return f"scipy.sparse time / sparsela time = {ratio:.2f} (max diff {err:.1e})"
+    text = f"scipy.sparse time / sparsela time = {ratio:.2f} (max diff {err:.1e})"
+    return Summary(text, float(err), "max |A x - SciPy A x|")

@@ -10,12 +10,14 @@ import numpy as np
 import sparsela
 from sparsela.datasets import planted_dictionary
 
+from ._summary import Summary
+
 __all__ = ["TITLE", "panel"]
 
 TITLE = "Dictionary learning: K-SVD on a planted dictionary"
 
 
-def panel(ax: Any = None, *, random_state: int = 0) -> str:
+def panel(ax: Any = None, *, random_state: int = 0) -> Summary:
     """Learn a 20 x 50 dictionary from 1500 signals of 3 planted atoms each
     (20 dB noise) with 30 K-SVD iterations, and count the planted atoms found
     (``|d_iᴴ d̂_j| > 0.99`` after a one-to-one matching).
@@ -32,13 +34,13 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
 
     Returns
     -------
-    str
+    Summary
         One-line summary: atoms recovered and the time.
 
     Examples
     --------
     >>> from sparsela.cli.panels import dictionary
-    >>> dictionary.panel().startswith("K-SVD: ")
+    >>> dictionary.panel().text.startswith("K-SVD: ")
     True
     """
     from scipy.optimize import linear_sum_assignment
@@ -57,7 +59,8 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         ax.semilogy(np.arange(1, len(err) + 1), err, "o-", ms=3)
         ax.set_xlabel("K-SVD iteration")
         ax.set_ylabel("||Y - D X||_F / ||Y||_F")
-    return (
+    text = (
         f"K-SVD: {found}/50 planted atoms recovered in {res.n_iter} iterations "
         f"({elapsed:.2f} s)"
     )
+    return Summary(text, 1.0 - found / 50, "fraction of planted atoms missed")

@@ -8,12 +8,14 @@ import numpy as np
 
 import sparsela
 
+from ._summary import Summary
+
 __all__ = ["TITLE", "panel"]
 
 TITLE = "Walsh-Hadamard transform (sequency order)"
 
 
-def panel(ax: Any = None, *, random_state: int = 0) -> str:
+def panel(ax: Any = None, *, random_state: int = 0) -> Summary:
     """Find the four planted sequencies of a noisy signal of 1024 samples.
 
     The signal is the inverse orthonormal, sequency-ordered Walsh-Hadamard
@@ -31,13 +33,13 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
 
     Returns
     -------
-    str
+    Summary
         One-line summary.
 
     Examples
     --------
     >>> from sparsela.cli.panels import fwht
-    >>> fwht.panel()
+    >>> fwht.panel().text
     'N=1024: largest sequencies [3, 40, 200, 777] (planted [3, 40, 200, 777])'
     """
     N = 1024
@@ -58,4 +60,6 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         markers.set_label("sequency spectrum")
         ax.set_xlabel("index / sequency")
         ax.legend(fontsize=8, loc="upper right")
-    return f"N={N}: largest sequencies {found.tolist()} (planted {support.tolist()})"
+    err = np.linalg.norm(spectrum[support] - coefs[support]) / np.linalg.norm(coefs)
+    text = f"N={N}: largest sequencies {found.tolist()} (planted {support.tolist()})"
+    return Summary(text, float(err), "rel. error of the planted spectrum")

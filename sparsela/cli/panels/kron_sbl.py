@@ -11,12 +11,14 @@ import sparsela
 from sparsela.datasets import make_kron_problem
 from sparsela.metrics import nmse_db, support_recovery
 
+from ._summary import Summary
+
 __all__ = ["TITLE", "panel"]
 
 TITLE = "KroSBL: Kronecker-sparse recovery"
 
 
-def panel(ax: Any = None, *, random_state: int = 0) -> str:
+def panel(ax: Any = None, *, random_state: int = 0) -> Summary:
     """Recover a Kronecker-supported vector with SVD-KroSBL.
 
     The problem is the headline setting of the KroSBL synthetic study
@@ -34,13 +36,13 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
 
     Returns
     -------
-    str
+    Summary
         One-line summary.
 
     Examples
     --------
     >>> from sparsela.cli.panels import kron_sbl
-    >>> kron_sbl.panel().startswith("N=3375, M=1440, 27 non-zeros at 25 dB: NMSE")
+    >>> kron_sbl.panel().text.startswith("N=3375, M=1440, 27 non-zeros at 25 dB: NMSE")
     True
     """
     p = make_kron_problem(
@@ -59,7 +61,8 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         ax.plot(shown, res.x[shown], ".", ms=4, color="C0", label="SVD-KroSBL")
         ax.set_xlabel(f"index (N = {p.x.size}, M = {p.y.size})")
         ax.legend(fontsize=8, loc="upper right")
-    return (
+    text = (
         f"N={p.x.size}, M={p.y.size}, 27 non-zeros at 25 dB: NMSE {err:.1f} dB, "
         f"support recovery {srr:.2f}, {res.n_iter} iterations in {elapsed:.3f} s"
     )
+    return Summary(text, float(err), "NMSE of x [dB]")

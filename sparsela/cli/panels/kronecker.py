@@ -8,6 +8,7 @@ import numpy as np
 
 import sparsela
 
+from ._summary import Summary
 from ._timing import best_time
 
 __all__ = ["TITLE", "panel"]
@@ -15,7 +16,7 @@ __all__ = ["TITLE", "panel"]
 TITLE = "Kronecker operator vs dense matrix"
 
 
-def panel(ax: Any = None, *, random_state: int = 0) -> str:
+def panel(ax: Any = None, *, random_state: int = 0) -> Summary:
     """Time the product with three ``p x p`` Kronecker factors for growing ``p``.
 
     :class:`sparsela.Kronecker` applies the factors by mode products and
@@ -32,13 +33,13 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
 
     Returns
     -------
-    str
+    Summary
         One-line summary: the speed-up at the largest size.
 
     Examples
     --------
     >>> from sparsela.cli.panels import kronecker
-    >>> kronecker.panel().startswith("N=3375: ")
+    >>> kronecker.panel().text.startswith("N=3375: ")
     True
     """
     sizes = [4, 6, 8, 10, 12, 15]
@@ -49,6 +50,7 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         K = sparsela.Kronecker(*factors)
         D = np.kron(np.kron(factors[0], factors[1]), factors[2])
         x = rng.standard_normal(K.shape[1])
+        err = float(np.abs(K @ x - D @ x).max() / np.abs(D @ x).max())
         t_kron.append(best_time(lambda K=K, x=x: K @ x))
         t_dense.append(best_time(lambda D=D, x=x: D @ x))
     N = [p**3 for p in sizes]
@@ -59,4 +61,5 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         ax.set_xlabel("N = p^3 (three p x p factors)")
         ax.set_ylabel("matvec time [s]")
         ax.legend(fontsize=8)
-    return f"N={N[-1]}: {t_dense[-1] / t_kron[-1]:.0f}x faster than the dense product"
+    text = f"N={N[-1]}: {t_dense[-1] / t_kron[-1]:.0f}x faster than the dense product"
+    return Summary(text, err, "max rel. error vs dense product")

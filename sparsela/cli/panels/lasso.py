@@ -9,13 +9,14 @@ import numpy as np
 import sparsela
 
 from ._planted import K, M, N, draw_planted, planted_problem
+from ._summary import Summary
 
 __all__ = ["TITLE", "panel"]
 
 TITLE = "FISTA: lasso recovery"
 
 
-def panel(ax: Any = None, *, random_state: int = 0) -> str:
+def panel(ax: Any = None, *, random_state: int = 0) -> Summary:
     """Recover an 8-sparse signal from 96 noisy Gaussian measurements by the lasso.
 
     Solves ``min 1/2 ||A x - y||^2 + lam ||x||_1`` with FISTA at
@@ -33,13 +34,13 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
 
     Returns
     -------
-    str
+    Summary
         One-line summary.
 
     Examples
     --------
     >>> from sparsela.cli.panels import lasso
-    >>> lasso.panel().startswith("lasso n=256, m=96, k=8: support recovered")
+    >>> lasso.panel().text.startswith("lasso n=256, m=96, k=8: support recovered")
     True
     """
     rng = np.random.default_rng(random_state)
@@ -60,8 +61,9 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         ax.set_xlabel("index")
         ax.set_ylabel("coefficient")
         ax.legend(fontsize=8, loc="upper right")
-    return (
+    text = (
         f"lasso n={n}, m={m}, k={k}: support {'recovered' if ok else 'missed'} "
         f"in {res.n_iter} FISTA iterations (gap {res.gap:.0e}), "
         f"debiased relative error {rel:.1e}"
     )
+    return Summary(text, float(rel), "debiased relative error of x")

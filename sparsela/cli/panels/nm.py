@@ -8,12 +8,14 @@ import numpy as np
 
 import sparsela
 
+from ._summary import Summary
+
 __all__ = ["TITLE", "panel"]
 
 TITLE = "N:M (2:4) structured sparsity"
 
 
-def panel(ax: Any = None, *, random_state: int = 0) -> str:
+def panel(ax: Any = None, *, random_state: int = 0) -> Summary:
     """Prune a random 16 x 32 matrix to 2:4 sparsity and multiply by it.
 
     :meth:`sparsela.NM.from_dense` keeps the two largest entries of every
@@ -30,13 +32,13 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
 
     Returns
     -------
-    str
+    Summary
         One-line summary.
 
     Examples
     --------
     >>> from sparsela.cli.panels import nm
-    >>> nm.panel().startswith("2:4 pruning keeps 256/512 weights")
+    >>> nm.panel().text.startswith("2:4 pruning keeps 256/512 weights")
     True
     """
     rng = np.random.default_rng(random_state)
@@ -50,4 +52,5 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         ax.imshow(np.abs(kept), cmap="Blues", aspect="auto")
         ax.set_xlabel("column")
         ax.set_ylabel("row")
-    return f"2:4 pruning keeps {P.nnz}/{W.size} weights; product error {err:.1e}"
+    text = f"2:4 pruning keeps {P.nnz}/{W.size} weights; product error {err:.1e}"
+    return Summary(text, float(err), "max product error vs dense")

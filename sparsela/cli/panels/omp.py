@@ -10,13 +10,14 @@ import numpy as np
 import sparsela
 
 from ._planted import K, M, N, draw_planted, planted_problem
+from ._summary import Summary
 
 __all__ = ["TITLE", "panel"]
 
 TITLE = "OMP: sparse recovery"
 
 
-def panel(ax: Any = None, *, random_state: int = 0) -> str:
+def panel(ax: Any = None, *, random_state: int = 0) -> Summary:
     """Recover an 8-sparse signal from 96 noisy Gaussian measurements with OMP.
 
     Draws the planted and recovered coefficients on ``ax`` (a matplotlib
@@ -32,13 +33,13 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
 
     Returns
     -------
-    str
+    Summary
         One-line summary.
 
     Examples
     --------
     >>> from sparsela.cli.panels import omp
-    >>> omp.panel().startswith("n=256, m=96, k=8")
+    >>> omp.panel().text.startswith("n=256, m=96, k=8")
     True
     """
     rng = np.random.default_rng(random_state)
@@ -65,8 +66,9 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         ax.set_xlabel("atom")
         ax.set_ylabel("coefficient")
         ax.legend(fontsize=8, loc="upper right")
-    return (
+    text = (
         f"n={n}, m={m}, k={k}: support {'recovered' if found else 'missed'}, "
         f"relative error {rel:.1e}; 2000 signals in {elapsed * 1e3:.0f} ms "
         f"({hits:.0%} exact supports)"
     )
+    return Summary(text, float(rel), "relative error of x")

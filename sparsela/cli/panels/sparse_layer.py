@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ._summary import Summary
 from ._timing import best_time
 
 __all__ = ["TITLE", "panel"]
@@ -13,7 +14,7 @@ __all__ = ["TITLE", "panel"]
 TITLE = "Sparse layer (90% pruned, CSR)"
 
 
-def panel(ax: Any = None, *, random_state: int = 0) -> str:
+def panel(ax: Any = None, *, random_state: int = 0) -> Summary:
     """Forward of a 768 -> 3072 float32 layer pruned to 90% by magnitude.
 
     A dense weight is pruned with :func:`sparsela.nn.prune_magnitude` and held
@@ -31,14 +32,14 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
 
     Returns
     -------
-    str
+    Summary
         One-line summary: the ratio of the times and the largest relative
         difference between the two outputs.
 
     Examples
     --------
     >>> from sparsela.cli.panels import sparse_layer
-    >>> sparse_layer.panel().startswith("dense time / sparse time = ")
+    >>> sparse_layer.panel().text.startswith("dense time / sparse time = ")
     True
     """
     from sparsela.nn import SparseLinear, prune_magnitude
@@ -61,4 +62,5 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         ax.set_ylabel("forward time [ms]")
         ax.set_xlabel("768 -> 3072, batch 64, float32, 10% of weights kept")
     ratio = t_dense / t_sparse
-    return f"dense time / sparse time = {ratio:.2f} (max rel. diff {err:.1e})"
+    text = f"dense time / sparse time = {ratio:.2f} (max rel. diff {err:.1e})"
+    return Summary(text, err, "max rel. difference vs dense")

@@ -9,6 +9,8 @@ import numpy as np
 
 import sparsela
 
+from ._summary import Summary
+
 __all__ = ["TITLE", "panel"]
 
 TITLE = "Sparse WHT: SPRIGHT on 2^30 points"
@@ -20,7 +22,7 @@ def _parity(v: np.ndarray) -> np.ndarray:
     return v & 1
 
 
-def panel(ax: Any = None, *, random_state: int = 0) -> str:
+def panel(ax: Any = None, *, random_state: int = 0) -> Summary:
     """Recover 20 Walsh coefficients of a signal of 2**30 samples with SPRIGHT.
 
     The signal is given as a function of the sample index, so it is never
@@ -37,13 +39,14 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
 
     Returns
     -------
-    str
+    Summary
         One-line summary.
 
     Examples
     --------
     >>> from sparsela.cli.panels import sparse_wht
-    >>> sparse_wht.panel().startswith("N=2^30 samples given as a function, K=20: exact")
+    >>> out = sparse_wht.panel()
+    >>> out.text.startswith("N=2^30 samples given as a function, K=20: exact")
     True
     """
     n, K = 30, 20
@@ -75,8 +78,14 @@ def panel(ax: Any = None, *, random_state: int = 0) -> str:
         ax.set_ylim(-2.6, 2.6)
         ax.set_xlabel(f"Walsh index k (N = 2^{n})")
         ax.legend(fontsize=8, loc="lower right", ncols=2)
-    return (
+    keys = np.union1d(support, res.support)
+    dense = np.zeros((2, keys.size))
+    dense[0, np.searchsorted(keys, support)] = coefs
+    dense[1, np.searchsorted(keys, res.support)] = res.coefficients
+    err = float(np.linalg.norm(dense[1] - dense[0]) / np.linalg.norm(dense[0]))
+    text = (
         f"N=2^{n} samples given as a function, K={K}: "
         f"{'exact' if exact else 'NOT exact'} recovery from {res.n_samples} samples "
         f"({res.n_samples / N:.1e} of N) in {elapsed:.3f} s"
     )
+    return Summary(text, err, "rel. error of the K coefficients")
