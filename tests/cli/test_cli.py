@@ -28,7 +28,9 @@ def test_demo_writes_figure(tmp_path, capsys):
     assert len(lines) == 2 * len(panels.PANELS) + 3
     header = lines[len(panels.PANELS) + 1].split()
     assert header[:2] == ["method", "error"] and header[-2:] == ["time", "[s]"]
-    for row, panel in zip(lines[len(panels.PANELS) + 2 :], panels.PANELS, strict=True):
+    for row, panel in zip(
+        lines[len(panels.PANELS) + 2 : -1], panels.PANELS, strict=True
+    ):
         assert row.startswith(panel.TITLE)
         float(row[len(panel.TITLE) :].split()[0])  # the error, a number
     assert "Numba kernels of the panels" in lines[0]
