@@ -67,6 +67,7 @@ _LAZY = {
 _SUBMODULES = (
     "datafits",
     "datasets",
+    "estimators",  # needs scikit-learn; not in __all__ (import * would load it)
     "formats",
     "metrics",
     "nn",
