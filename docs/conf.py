@@ -29,7 +29,7 @@ extensions = [
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
-templates_path = []
+templates_path = ["_templates"]
 
 autosummary_generate = True
 autodoc_typehints = "none"  # the numpydoc sections carry the types

@@ -23,6 +23,7 @@ PUBLIC = [
     "sparsela.datasets",
     "sparsela.testing",
     "sparsela.nn",
+    "sparsela.estimators",
 ]
 # numpydoc codes every public callable must pass: a docstring (GL08), an
 # Examples section (EX01), every parameter documented (PR01) and no unknown

@@ -80,7 +80,7 @@ default="ksvd"
         Iterations run by ``fit``, or batches seen by ``partial_fit``.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` has string column names.
 
     See Also

@@ -51,7 +51,7 @@ class LogisticRegressionL1(ClassifierMixin, BaseEstimator):
         Solver iterations.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` has string column names.
 
     See Also

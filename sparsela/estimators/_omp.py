@@ -47,7 +47,7 @@ class OrthogonalMatchingPursuit(LinearRegressorMixin, RegressorMixin, BaseEstima
         The number of atoms the pursuit was allowed (``None`` with ``tol``).
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` has string column names.
 
     See Also

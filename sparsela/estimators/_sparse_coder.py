@@ -45,7 +45,7 @@ class SparseCoder(TransformerMixin, BaseEstimator):
         Number of atoms.
     n_features_in_ : int
         Number of features (the dictionary's).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when :meth:`fit` saw string column names.
 
     See Also
