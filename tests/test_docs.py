@@ -24,6 +24,7 @@ PUBLIC = [
     "sparsela.testing",
     "sparsela.nn",
     "sparsela.estimators",
+    "sparsela.cli",
 ]
 # numpydoc codes every public callable must pass: a docstring (GL08), an
 # Examples section (EX01), every parameter documented (PR01) and no unknown
@@ -76,6 +77,30 @@ def _record_fields(obj):
     if isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields"):
         return list(obj._fields)
     return None
+
+
+def test_api_reference_lists_every_public_callable():
+    text = (ROOT / "docs" / "api.rst").read_text()
+    listed, module = set(), None
+    for line in text.splitlines():
+        if line.startswith(".. currentmodule:: "):
+            module = line.split()[-1]
+        elif module and line.startswith("   ") and not line.strip().startswith(":"):
+            listed.add(f"{module}.{line.strip()}")  # an autosummary entry
+    missing = []
+    for mod in PUBLIC:
+        module_obj = importlib.import_module(mod)
+        for name in module_obj.__all__:
+            obj = getattr(module_obj, name)
+            if inspect.ismodule(obj) or not callable(obj):
+                continue
+            short = mod.removeprefix("sparsela.")
+            if (
+                not {f"{mod}.{name}", f"sparsela.{name}", f"sparsela.{short}.{name}"}
+                & listed
+            ):
+                missing.append(f"{mod}.{name}")
+    assert not missing, missing
 
 
 def test_docs_build_without_warnings(tmp_path):
