@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..._dask import is_dask_array
+from ..._progress import progress
 from ..._result import DictLearningResult, Status, make_result, status_message
 from ..._threads import blas_single_thread
 from ..._validation import check_callback, check_positive_int, check_scalar
@@ -28,7 +29,6 @@ from ._ksvd import KSVD
 from ._mod import MOD
 from ._online import OnlineDictionaryLearning
 from ._orthogonal import Procrustes
-from ..._progress import progress
 
 __all__ = ["dictionary_learning"]
 
