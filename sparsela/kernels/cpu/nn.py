@@ -47,7 +47,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from . import sparse as _ks
 from .sparse import use_parallel
 
 __all__ = [
@@ -340,12 +339,104 @@ def bsr_forward(data, indices, indptr, Xt, out, parallel=None, slabs=None):
 
 
 # ---------------------------------------------------------------------------
-# sampled dense-dense products: the format kernels, out[entry (i, j)] +=
-# Gt[i, :] @ Xt[j, :] (one kernel for formats and layers)
+# sampled dense-dense products: out[entry (i, j)] += Gt[i, :] @ Xt[j, :]
 # ---------------------------------------------------------------------------
-bsr_sddmm = _ks.bsr_sddmm
-csr_sddmm = _ks.csr_sddmm
-nm_sddmm = _ks.nm_sddmm
+@njit(cache=True, fastmath=True, inline="always")
+def _dot(a, b):  # pragma: no cover - numba
+    acc = a.dtype.type(0)
+    for t in range(a.shape[0]):
+        acc += a[t] * b[t]
+    return acc
+
+
+@njit(cache=True, fastmath=True)
+def _csr_sddmm(indices, indptr, Gt, Xt, out):  # pragma: no cover - numba
+    for i in range(indptr.shape[0] - 1):
+        g = Gt[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            out[k] += _dot(g, Xt[indices[k]])
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def _csr_sddmm_par(indices, indptr, Gt, Xt, out):  # pragma: no cover - numba
+    for i in prange(indptr.shape[0] - 1):
+        g = Gt[i]
+        for k in range(indptr[i], indptr[i + 1]):
+            out[k] += _dot(g, Xt[indices[k]])
+
+
+def csr_sddmm(indices, indptr, Gt, Xt, out, parallel=None):
+    """``out[k] += Gt[i] @ Xt[j]`` for every stored entry ``k`` at ``(i, j)``.
+
+    ``Gt`` (rows, batch) and ``Xt`` (cols, batch) are C-contiguous: the
+    gradient of the kept weights of ``Y = X @ W.T`` for ``Gt = dY.T``.
+    """
+    if _par(parallel, indices.shape[0] * Gt.shape[1]):
+        _csr_sddmm_par(indices, indptr, Gt, Xt, out)
+    else:
+        _csr_sddmm(indices, indptr, Gt, Xt, out)
+    return out
+
+
+@njit(cache=True, fastmath=True)
+def _nm_sddmm(positions, n, m, Gt, Xt, out):  # pragma: no cover - numba
+    for i in range(positions.shape[0]):
+        g = Gt[i]
+        for q in range(positions.shape[1]):
+            out[i, q] += _dot(g, Xt[(q // n) * m + positions[i, q]])
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def _nm_sddmm_par(positions, n, m, Gt, Xt, out):  # pragma: no cover - numba
+    for i in prange(positions.shape[0]):
+        g = Gt[i]
+        for q in range(positions.shape[1]):
+            out[i, q] += _dot(g, Xt[(q // n) * m + positions[i, q]])
+
+
+def nm_sddmm(positions, n, m, Gt, Xt, out, parallel=None):
+    """``out[i, q] += Gt[i] @ Xt[column of (i, q)]`` for an N:M pattern."""
+    if _par(parallel, positions.size * Gt.shape[1]):
+        _nm_sddmm_par(positions, np.intp(n), np.intp(m), Gt, Xt, out)
+    else:
+        _nm_sddmm(positions, np.intp(n), np.intp(m), Gt, Xt, out)
+    return out
+
+
+@njit(cache=True, fastmath=True)
+def _bsr_sddmm(indices, indptr, Gt, Xt, out):  # pragma: no cover - numba
+    R = out.shape[1]
+    C = out.shape[2]
+    for bi in range(indptr.shape[0] - 1):
+        for k in range(indptr[bi], indptr[bi + 1]):
+            c0 = np.intp(indices[k]) * C
+            for r in range(R):
+                g = Gt[bi * R + r]
+                for c in range(C):
+                    out[k, r, c] += _dot(g, Xt[c0 + c])
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def _bsr_sddmm_par(indices, indptr, Gt, Xt, out):  # pragma: no cover - numba
+    R = out.shape[1]
+    C = out.shape[2]
+    for bi in prange(indptr.shape[0] - 1):
+        for k in range(indptr[bi], indptr[bi + 1]):
+            c0 = np.intp(indices[k]) * C
+            for r in range(R):
+                g = Gt[bi * R + r]
+                for c in range(C):
+                    out[k, r, c] += _dot(g, Xt[c0 + c])
+
+
+def bsr_sddmm(indices, indptr, Gt, Xt, out, parallel=None):
+    """``out[k, r, c] += Gt[row] @ Xt[col]`` over the entries of each block;
+    ``out`` has shape (nblocks, R, C)."""
+    if _par(parallel, out.size * Gt.shape[1]):
+        _bsr_sddmm_par(indices, indptr, Gt, Xt, out)
+    else:
+        _bsr_sddmm(indices, indptr, Gt, Xt, out)
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -42,10 +42,6 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-# SDDMM dot products: reassociation lets LLVM vectorise the sum (about 8x);
-# no "nnan"/"ninf", so NaN and inf still propagate as IEEE says
-_SUMS = {"reassoc", "contract"}  # read once, by the decorators below
-
 __all__ = [
     "PARALLEL_MIN_WORK",
     "is_canonical",
@@ -220,7 +216,7 @@ def _csr_rows2_par(data, indices, indptr, X, out):  # pragma: no cover - numba
                 out[i, c] += v * X[j, c]
 
 
-@njit(cache=True, fastmath=_SUMS)
+@njit(cache=True)
 def _csr_sddmm_rows(indices, indptr, X, Yt, out, lo, hi):  # pragma: no cover
     r = X.shape[1]
     for i in range(lo, hi):
@@ -232,7 +228,7 @@ def _csr_sddmm_rows(indices, indptr, X, Yt, out, lo, hi):  # pragma: no cover
             out[k] = acc
 
 
-@njit(cache=True, fastmath=_SUMS, parallel=True)
+@njit(cache=True, parallel=True)
 def _csr_sddmm_par(indices, indptr, X, Yt, out):  # pragma: no cover - numba
     r = X.shape[1]
     for i in prange(indptr.shape[0] - 1):
@@ -376,7 +372,7 @@ def coo_matmat(data, row, col, X, out):  # pragma: no cover - numba
             out[i, c] += v * X[j, c]
 
 
-@njit(cache=True, fastmath=_SUMS)
+@njit(cache=True)
 def coo_sddmm(row, col, X, Yt, out):  # pragma: no cover - numba
     """``out[k] += X[row[k]] @ Yt[col[k]]`` (serial, like the COO products)."""
     r = X.shape[1]
@@ -454,7 +450,7 @@ def _bsr_rows2_par(data, indices, indptr, X, out):  # pragma: no cover - numba
                         out[r0 + r, q] += v * X[c0 + c, q]
 
 
-@njit(cache=True, fastmath=_SUMS)
+@njit(cache=True)
 def _bsr_sddmm_rows(indices, indptr, X, Yt, out, lo, hi):  # pragma: no cover
     R = out.shape[1]
     C = out.shape[2]
@@ -471,7 +467,7 @@ def _bsr_sddmm_rows(indices, indptr, X, Yt, out, lo, hi):  # pragma: no cover
                     out[k, r, c] = acc
 
 
-@njit(cache=True, fastmath=_SUMS, parallel=True)
+@njit(cache=True, parallel=True)
 def _bsr_sddmm_par(indices, indptr, X, Yt, out):  # pragma: no cover - numba
     R = out.shape[1]
     C = out.shape[2]
@@ -657,7 +653,7 @@ def _nm_rows2_par(values, positions, n, m, X, out):  # pragma: no cover - numba
                     out[i, c] += v * X[j, c]
 
 
-@njit(cache=True, fastmath=_SUMS)
+@njit(cache=True)
 def _nm_sddmm_rows(positions, n, m, X, Yt, out, lo, hi):  # pragma: no cover
     groups = positions.shape[1] // n if n > 0 else 0
     rk = X.shape[1]
@@ -673,7 +669,7 @@ def _nm_sddmm_rows(positions, n, m, X, Yt, out, lo, hi):  # pragma: no cover
                 out[i, q] = acc
 
 
-@njit(cache=True, fastmath=_SUMS, parallel=True)
+@njit(cache=True, parallel=True)
 def _nm_sddmm_par(positions, n, m, X, Yt, out):  # pragma: no cover - numba
     groups = positions.shape[1] // n if n > 0 else 0
     rk = X.shape[1]
