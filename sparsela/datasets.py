@@ -56,7 +56,7 @@ class SparseProblem(NamedTuple):
 
 
 class KronProblem(NamedTuple):
-    """A Kronecker-structured problem ``y = (A_1 ⊗ ... ⊗ A_I) x + noise``.
+    """A Kronecker-structured problem ``y = (A_1 ⊗ ⋯ ⊗ A_I) x + noise``.
 
     Attributes
     ----------

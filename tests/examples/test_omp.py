@@ -59,7 +59,7 @@ def test_demo_panel():
 
     fig, ax = plt.subplots()
     try:
-        summary = omp.panel(ax)
+        summary = omp.panel(ax).text
     finally:
         plt.close(fig)
     assert summary.startswith("n=256, m=96, k=8: support recovered")

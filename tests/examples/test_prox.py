@@ -59,7 +59,7 @@ def test_demo_panel():
 
     fig, ax = plt.subplots()
     try:
-        summary = lasso.panel(ax)
+        summary = lasso.panel(ax).text
     finally:
         plt.close(fig)
     assert summary.startswith("lasso n=256, m=96, k=8: support recovered")

@@ -50,7 +50,7 @@ def test_demo_panel():
 
     fig, ax = plt.subplots()
     try:
-        summary = kron_sbl.panel(ax)
+        summary = kron_sbl.panel(ax).text
     finally:
         plt.close(fig)
     assert "NMSE" in summary and "support recovery" in summary

@@ -260,7 +260,7 @@ TOPICS: dict[str, Callable[[np.dtype], None]] = {
 }
 
 #: topics that compile the same kernels (prox runs the sparse products,
-#: sparse_wht the FWHT, bcd the penalty kernels, nn the SDDMM of the formats,
+#: sparse_wht the FWHT, bcd the penalty kernels, nn the format helpers,
 #: dictionary the OMP kernels): ``sparsela compile`` runs each group in one
 #: process, as two processes writing one function's cache index at once can
 #: pair a signature with the other's machine code
