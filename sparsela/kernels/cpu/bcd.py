@@ -280,7 +280,10 @@ def col_dots_csc(data, indices, indptr, W, cols, out):  # pragma: no cover - num
         out[k] = s
 
 
-@njit(cache=True, fastmath=_FAST, parallel=True)
+# no fastmath on a parallel kernel: Numba carries a parfor's fastmath flags over
+# to prange kernels compiled after it in the process (serial and parallel
+# products then differ in the last bit)
+@njit(cache=True, parallel=True)
 def col_dots_csc_parallel(data, indices, indptr, W, cols, out):  # pragma: no cover
     """:func:`col_dots_csc` with the columns shared out over the threads."""
     for k in prange(cols.shape[0]):
